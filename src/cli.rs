@@ -1,0 +1,65 @@
+//! The command line: `rtconsole [--mock]` and its subcommands (design.md).
+//! Parsing only; what each command does lives with its front-end.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::protocol::Dialect;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rtconsole",
+    version,
+    about = "Terminal inspector and console for realtime voice-AI sessions (OpenAI Realtime API over WebRTC)",
+    long_about = "Terminal inspector and console for realtime voice-AI sessions.\n\n\
+        Without a subcommand, opens the TUI connected to the Realtime API (key from \
+        OPENAI_API_KEY, or --token-url of your own backend), or to the embedded mock \
+        server with --mock."
+)]
+pub struct Cli {
+    /// Connect the TUI to the embedded mock server: no key, no network.
+    #[arg(long)]
+    pub mock: bool,
+    /// Get client secrets from your own backend (like the /session endpoint in OpenAI's docs).
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// Protocol dialect of the server: ga (current API) or beta (legacy servers).
+    #[arg(long, default_value = "ga", value_name = "ga|beta")]
+    pub dialect: Dialect,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Play a script headless: send events, wait for and check server events, exit non-zero when an expectation fails.
+    Run {
+        /// The script (or a recording, which is a valid script).
+        script: PathBuf,
+        /// Run against the embedded mock server.
+        #[arg(long)]
+        mock: bool,
+    },
+    /// Serve the mock Realtime server on a loopback port for other clients.
+    Mock {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+        listen: String,
+    },
+    /// Browse a saved session recording in the TUI, offline.
+    Open {
+        /// A JSONL recording written by rtconsole.
+        recording: PathBuf,
+    },
+    /// List audio input and output devices.
+    Devices,
+}
+
+/// What is not built yet, and where it arrives, so a user is never left guessing.
+pub fn not_built(what: &str, issue: u32) -> String {
+    format!(
+        "rtconsole: {what} is not built yet (it arrives with issue #{issue}). \
+         What works today: the protocol and session core, recordings, and the test suite (`cargo test`)."
+    )
+}

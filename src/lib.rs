@@ -1,0 +1,11 @@
+//! rtconsole: a terminal inspector and console for realtime voice-AI sessions.
+//!
+//! The sans-IO core lives in [`protocol`] (wire types, validation, redaction) and
+//! [`session`] (the state machine). [`recording`] reads and writes JSONL session
+//! recordings. Front-ends and edges (TUI, headless runner, transport, audio, mock)
+//! build on these and never bypass them.
+
+pub mod cli;
+pub mod protocol;
+pub mod recording;
+pub mod session;

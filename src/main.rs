@@ -1,0 +1,19 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use rtconsole::cli::{not_built, Cli, Cmd};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let message = match &cli.command {
+        None if cli.mock => not_built("the TUI against the embedded mock (`rtconsole --mock`)", 5),
+        None => not_built("the TUI (`rtconsole`)", 5),
+        Some(Cmd::Run { .. }) => not_built("the headless script runner (`rtconsole run`)", 4),
+        Some(Cmd::Mock { .. }) => not_built("the mock server (`rtconsole mock`)", 3),
+        Some(Cmd::Open { .. }) => not_built("the recording browser (`rtconsole open`)", 5),
+        Some(Cmd::Devices) => not_built("audio device listing (`rtconsole devices`)", 6),
+    };
+    eprintln!("{message}");
+    // 2 = usage/unavailable, the same code `run` will use for usage errors.
+    ExitCode::from(2)
+}
