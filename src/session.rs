@@ -1,0 +1,288 @@
+//! The session state machine: `Session::handle(Input) -> Vec<Effect>`.
+//!
+//! No I/O and no clock: time arrives inside the inputs (milliseconds since the
+//! session started), so every behaviour is tested with plain unit tests and a
+//! recording replays exactly. Front-ends feed it server messages, things the
+//! user wants to send, transport changes and ticks; it answers with what to do.
+
+mod apply_client;
+mod apply_server;
+pub mod config_diff;
+pub mod conversation;
+pub mod event_log;
+pub mod latency;
+pub mod responses;
+pub mod summary;
+pub mod usage;
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::protocol::client_event::ClientEvent;
+use crate::protocol::error_help::ErrorHelp;
+use crate::protocol::session_config::SessionConfig;
+use crate::protocol::validate::ValidationError;
+use crate::protocol::Dialect;
+
+pub use config_diff::{FieldChange, FieldDiff};
+pub use conversation::{ConvItem, Conversation};
+pub use event_log::{EntryKind, EventLog, LogEntry, Row};
+pub use latency::{Turn, TurnTrigger, Turns};
+pub use responses::{PendingCall, ResponseState, Responses};
+pub use usage::{PriceTable, Prices, UsageTotals};
+
+/// Transport statistics, as sampled by the WebRTC edge.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TransportStats {
+    pub rtt_ms: Option<f64>,
+    pub jitter_ms: Option<f64>,
+    pub packets_lost: u64,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+/// Connection state changes reported by the transport edge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransportStatus {
+    Connecting { endpoint: String },
+    Connected,
+    ChannelOpen,
+    Closed { reason: String },
+    Failed { reason: String },
+    Stats(TransportStats),
+}
+
+/// The connection phase shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Phase {
+    #[default]
+    Idle,
+    Connecting,
+    Connected,
+    Open,
+    Closed(String),
+    Failed(String),
+}
+
+/// Things the user asks for that are more than one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Stop the model: `response.cancel` (when a response is active) and
+    /// `output_audio_buffer.clear`, and drop what is queued for playback.
+    Interrupt,
+    PushToTalkPressed,
+    /// With turn detection off this commits the audio and asks for a response.
+    PushToTalkReleased,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A message from the server, exactly as received.
+    Server { at_ms: u64, raw: String },
+    /// JSON typed by a person or read from a script: validated before sending.
+    SendText { at_ms: u64, text: String },
+    /// An event built by code (templates, auto-answers): validated all the same.
+    Send { at_ms: u64, event: ClientEvent },
+    Transport { at_ms: u64, status: TransportStatus },
+    /// A note from an edge (audio device fell back, recording started…): a JSON
+    /// object whose `type` starts with `local.`.
+    Note { at_ms: u64, note: Value },
+    Command { at_ms: u64, command: Command },
+    Tick { at_ms: u64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Write this text on the data channel; it has been validated and logged.
+    Send { text: String },
+    /// A client event failed validation and was not sent.
+    Rejected { error: ValidationError },
+    /// Drop audio queued for playback (the server cleared its output buffer).
+    FlushPlayback,
+    StartMic,
+    StopMic,
+    /// Something the user should see in the status line.
+    Notice { level: NoticeLevel, text: String },
+}
+
+/// A server error event (or transcription failure), tied back to the client
+/// event that caused it when the server echoed that event's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorRecord {
+    pub seq: usize,
+    pub at_ms: u64,
+    pub code: Option<String>,
+    pub message: String,
+    pub param: Option<String>,
+    pub client_event_id: Option<String>,
+    /// The type of the client event with that id, when we sent it.
+    pub client_event_type: Option<String>,
+    pub help: Option<ErrorHelp>,
+}
+
+/// The session config as the server reports it and as we last asked for it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigState {
+    /// The last `session.created`/`session.updated`, in GA layout.
+    pub effective: Option<SessionConfig>,
+    /// The `session` of the last `session.update` sent, in GA layout.
+    pub requested: Option<Value>,
+    /// True between sending `session.update` and its `session.updated`.
+    pub awaiting_update: bool,
+    /// Fields the server changed or dropped against the last request.
+    pub diff: Vec<FieldDiff>,
+}
+
+impl ConfigState {
+    pub fn effective_json(&self) -> Option<Value> {
+        self.effective
+            .as_ref()
+            .and_then(|s| serde_json::to_value(s).ok())
+    }
+
+    /// Whether the server will detect turns itself (GA `turn_detection` not null).
+    pub fn turn_detection_on(&self) -> bool {
+        match self.effective.as_ref().and_then(|s| s.turn_detection()) {
+            Some(td) => td.is_some(),
+            // Both dialects default to server VAD.
+            None => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    pub dialect: Dialect,
+    pub prices: PriceTable,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            dialect: Dialect::Ga,
+            prices: PriceTable::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Session {
+    opts: SessionOptions,
+    now_ms: u64,
+    phase: Phase,
+    stats: TransportStats,
+    log: EventLog,
+    conversation: Conversation,
+    responses: Responses,
+    turns: Turns,
+    usage: UsageTotals,
+    config: ConfigState,
+    errors: Vec<ErrorRecord>,
+    /// Client event ids we sent, with their types, to explain server errors.
+    sent_ids: HashMap<String, String>,
+    /// Count of `response.output_audio.delta` seen; not expected on WebRTC.
+    audio_deltas: u64,
+}
+
+impl Session {
+    pub fn new(opts: SessionOptions) -> Self {
+        Session {
+            opts,
+            now_ms: 0,
+            phase: Phase::Idle,
+            stats: TransportStats::default(),
+            log: EventLog::default(),
+            conversation: Conversation::default(),
+            responses: Responses::default(),
+            turns: Turns::default(),
+            usage: UsageTotals::default(),
+            config: ConfigState::default(),
+            errors: Vec::new(),
+            sent_ids: HashMap::new(),
+            audio_deltas: 0,
+        }
+    }
+
+    pub fn handle(&mut self, input: Input) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match input {
+            Input::Server { at_ms, raw } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.on_server(at_ms, raw, &mut fx);
+            }
+            Input::SendText { at_ms, text } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.on_send_text(at_ms, text, &mut fx);
+            }
+            Input::Send { at_ms, event } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.on_send_text(at_ms, event.encode(), &mut fx);
+            }
+            Input::Transport { at_ms, status } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.on_transport(at_ms, status, &mut fx);
+            }
+            Input::Note { at_ms, note } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.push_note(at_ms, note);
+            }
+            Input::Command { at_ms, command } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.on_command(at_ms, command, &mut fx);
+            }
+            Input::Tick { at_ms } => self.now_ms = self.now_ms.max(at_ms),
+        }
+        fx
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.opts.dialect
+    }
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+    pub fn stats(&self) -> &TransportStats {
+        &self.stats
+    }
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
+    }
+    pub fn responses(&self) -> &Responses {
+        &self.responses
+    }
+    pub fn pending_calls(&self) -> &[PendingCall] {
+        self.responses.pending_calls()
+    }
+    pub fn turns(&self) -> &Turns {
+        &self.turns
+    }
+    pub fn usage(&self) -> &UsageTotals {
+        &self.usage
+    }
+    pub fn config(&self) -> &ConfigState {
+        &self.config
+    }
+    pub fn errors(&self) -> &[ErrorRecord] {
+        &self.errors
+    }
+    pub fn audio_deltas_seen(&self) -> u64 {
+        self.audio_deltas
+    }
+    pub fn prices(&self) -> &PriceTable {
+        &self.opts.prices
+    }
+}

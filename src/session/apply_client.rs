@@ -1,0 +1,220 @@
+//! What the client sends: validated first, then logged and turned into an
+//! `Effect::Send`. An invalid event is logged as rejected and never sent.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::event_log::{EntryKind, LogEntry};
+use super::summary::{one_line, session_summary};
+use super::{Command, Effect, NoticeLevel, Session};
+use crate::protocol::client_event::ClientEvent;
+use crate::protocol::redact::{redact_text, redact_value};
+use crate::protocol::session_config::{beta_to_ga, is_beta_session, SessionConfig};
+use crate::protocol::validate::{validate_client_text, ValidationError};
+use crate::protocol::Direction;
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
+}
+
+/// One line about an outgoing event, from its JSON.
+fn client_summary(v: &Value) -> String {
+    let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
+    match ty {
+        "session.update" => v
+            .get("session")
+            .and_then(|s| {
+                let s = if is_beta_session(s) { beta_to_ga(s.clone()) } else { s.clone() };
+                serde_json::from_value::<SessionConfig>(s).ok()
+            })
+            .map(|s| session_summary(&s))
+            .unwrap_or_default(),
+        "conversation.item.create" => {
+            let item = v.get("item").cloned().unwrap_or(Value::Null);
+            let kind = str_at(&item, &["type"]).unwrap_or("");
+            match kind {
+                "function_call_output" => format!(
+                    "function_call_output {} = {}",
+                    str_at(&item, &["call_id"]).unwrap_or("?"),
+                    one_line(str_at(&item, &["output"]).unwrap_or(""), 80)
+                ),
+                _ => {
+                    let words: String = item
+                        .get("content")
+                        .and_then(Value::as_array)
+                        .map(|parts| {
+                            parts
+                                .iter()
+                                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let role = str_at(&item, &["role"]).unwrap_or("");
+                    format!("{role} {kind}: \"{}\"", one_line(&words, 80))
+                }
+            }
+        }
+        "conversation.item.retrieve" | "conversation.item.delete" => {
+            str_at(v, &["item_id"]).unwrap_or("").to_string()
+        }
+        "conversation.item.truncate" => format!(
+            "{} at {} ms",
+            str_at(v, &["item_id"]).unwrap_or(""),
+            v.get("audio_end_ms").cloned().unwrap_or(Value::Null)
+        ),
+        "response.create" => match v.get("response") {
+            Some(r) => {
+                let mut bits = Vec::new();
+                if let Some(m) = r.get("output_modalities").or(r.get("modalities")) {
+                    bits.push(m.to_string());
+                }
+                if r.get("conversation").and_then(Value::as_str) == Some("none") {
+                    bits.push("out-of-band".into());
+                }
+                if let Some(i) = r.get("instructions").and_then(Value::as_str) {
+                    bits.push(format!("\"{}\"", one_line(i, 60)));
+                }
+                bits.join(", ")
+            }
+            None => String::new(),
+        },
+        "input_audio_buffer.append" => format!(
+            "{} bytes base64",
+            str_at(v, &["audio"]).map(str::len).unwrap_or(0)
+        ),
+        _ => String::new(),
+    }
+}
+
+impl Session {
+    pub(super) fn on_send_text(&mut self, at: u64, text: String, fx: &mut Vec<Effect>) {
+        match validate_client_text(&text, self.opts.dialect) {
+            Ok(value) => self.send_valid(at, value, fx),
+            Err(error) => self.reject(at, text, error, fx),
+        }
+    }
+
+    fn reject(&mut self, at: u64, text: String, error: ValidationError, fx: &mut Vec<Effect>) {
+        let first = error.to_string();
+        let first = first.lines().next().unwrap_or("invalid event");
+        let summary = one_line(&redact_text(first), 200);
+        self.log.push(LogEntry {
+            seq: 0,
+            at_ms: at,
+            dir: Direction::Local,
+            kind: EntryKind::Rejected,
+            type_name: Cow::Borrowed("local.rejected"),
+            beta: false,
+            summary: format!("not sent: {summary}"),
+            raw: redact_text(&text).into_owned(),
+            response_id: None,
+            item_id: None,
+            call_id: None,
+            help: None,
+            delta_of: None,
+        });
+        fx.push(Effect::Rejected { error });
+    }
+
+    fn send_valid(&mut self, at: u64, value: Value, fx: &mut Vec<Effect>) {
+        // Compact, key order kept: one message per event, as it will be on the wire.
+        let text = value.to_string();
+        let ty = value.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+        if let Some(id) = value.get("event_id").and_then(Value::as_str) {
+            self.sent_ids.insert(id.to_string(), ty.clone());
+        }
+        let mut call_id = None;
+        let mut notice = None;
+        match ty.as_str() {
+            "session.update" => {
+                if let Some(s) = value.get("session") {
+                    let ga = if is_beta_session(s) { beta_to_ga(s.clone()) } else { s.clone() };
+                    self.config.requested = Some(ga);
+                    self.config.awaiting_update = true;
+                }
+            }
+            "response.create" => self.turns.response_requested(at),
+            "conversation.item.create" => {
+                let item = value.get("item");
+                if item.and_then(|i| i.get("type")).and_then(Value::as_str) == Some("function_call_output") {
+                    let id = str_at(&value, &["item", "call_id"]).unwrap_or("").to_string();
+                    if !self.responses.call_answered(&id) {
+                        notice = Some(Effect::Notice {
+                            level: NoticeLevel::Warning,
+                            text: format!(
+                                "sent a function_call_output for call_id '{id}', but no call with that id is pending; the server rejects outputs for unknown calls"
+                            ),
+                        });
+                    }
+                    call_id = Some(id);
+                }
+            }
+            _ => {}
+        }
+        let summary = redact_text(&client_summary(&value)).into_owned();
+        // The log is shown on screen and recorded: it gets the redacted form, the
+        // wire gets the real one (an MCP `authorization` must reach the server).
+        let mut shown = value.clone();
+        let logged = if redact_value(&mut shown) { shown.to_string() } else { text.clone() };
+        let item_id = str_at(&value, &["item_id"]).map(str::to_string);
+        let response_id = str_at(&value, &["response_id"]).map(str::to_string);
+        let type_name: Cow<'static, str> = crate::protocol::client_event::CLIENT_EVENT_TYPES
+            .iter()
+            .find(|t| **t == ty)
+            .map(|t| Cow::Borrowed(*t))
+            .unwrap_or(Cow::Owned(ty));
+        self.log.push(LogEntry {
+            seq: 0,
+            at_ms: at,
+            dir: Direction::Client,
+            kind: EntryKind::Event,
+            type_name,
+            beta: false,
+            summary,
+            raw: logged,
+            response_id,
+            item_id,
+            call_id,
+            help: None,
+            delta_of: None,
+        });
+        fx.push(Effect::Send { text });
+        fx.extend(notice);
+    }
+
+    fn send_event(&mut self, at: u64, ev: ClientEvent, fx: &mut Vec<Effect>) {
+        self.on_send_text(at, ev.encode(), fx);
+    }
+
+    pub(super) fn on_command(&mut self, at: u64, command: Command, fx: &mut Vec<Effect>) {
+        match command {
+            Command::Interrupt => {
+                if let Some(active) = self.responses.active() {
+                    let id = active.id.clone();
+                    self.send_event(
+                        at,
+                        ClientEvent::ResponseCancel { event_id: None, response_id: Some(id) },
+                        fx,
+                    );
+                }
+                self.send_event(at, ClientEvent::OutputAudioBufferClear { event_id: None }, fx);
+                fx.push(Effect::FlushPlayback);
+            }
+            Command::PushToTalkPressed => {
+                if !self.config.turn_detection_on() {
+                    // Start the turn from a clean buffer, as the docs' push-to-talk flow does.
+                    self.send_event(at, ClientEvent::InputAudioBufferClear { event_id: None }, fx);
+                }
+                fx.push(Effect::StartMic);
+            }
+            Command::PushToTalkReleased => {
+                fx.push(Effect::StopMic);
+                if !self.config.turn_detection_on() {
+                    self.send_event(at, ClientEvent::InputAudioBufferCommit { event_id: None }, fx);
+                    self.send_event(at, ClientEvent::response_create(), fx);
+                }
+            }
+        }
+    }
+}
