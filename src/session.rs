@@ -76,20 +76,42 @@ pub enum Command {
     PushToTalkReleased,
 }
 
+// Not boxed: an input is moved straight into `handle` and never stored in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// A message from the server, exactly as received.
-    Server { at_ms: u64, raw: String },
+    Server {
+        at_ms: u64,
+        raw: String,
+    },
     /// JSON typed by a person or read from a script: validated before sending.
-    SendText { at_ms: u64, text: String },
+    SendText {
+        at_ms: u64,
+        text: String,
+    },
     /// An event built by code (templates, auto-answers): validated all the same.
-    Send { at_ms: u64, event: ClientEvent },
-    Transport { at_ms: u64, status: TransportStatus },
+    Send {
+        at_ms: u64,
+        event: ClientEvent,
+    },
+    Transport {
+        at_ms: u64,
+        status: TransportStatus,
+    },
     /// A note from an edge (audio device fell back, recording started…): a JSON
     /// object whose `type` starts with `local.`.
-    Note { at_ms: u64, note: Value },
-    Command { at_ms: u64, command: Command },
-    Tick { at_ms: u64 },
+    Note {
+        at_ms: u64,
+        note: Value,
+    },
+    Command {
+        at_ms: u64,
+        command: Command,
+    },
+    Tick {
+        at_ms: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,15 +124,22 @@ pub enum NoticeLevel {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Write this text on the data channel; it has been validated and logged.
-    Send { text: String },
+    Send {
+        text: String,
+    },
     /// A client event failed validation and was not sent.
-    Rejected { error: ValidationError },
+    Rejected {
+        error: ValidationError,
+    },
     /// Drop audio queued for playback (the server cleared its output buffer).
     FlushPlayback,
     StartMic,
     StopMic,
     /// Something the user should see in the status line.
-    Notice { level: NoticeLevel, text: String },
+    Notice {
+        level: NoticeLevel,
+        text: String,
+    },
 }
 
 /// A server error event (or transcription failure), tied back to the client

@@ -6,7 +6,9 @@ mod common;
 use common::{json_eq, json_files};
 use rtconsole::protocol::client_event::{ClientEvent, ResponseParams};
 use rtconsole::protocol::item::Item;
-use rtconsole::protocol::server_event::{decode_server, DecodeOutcome, ServerEvent, KNOWN_SERVER_EVENTS};
+use rtconsole::protocol::server_event::{
+    decode_server, DecodeOutcome, ServerEvent, KNOWN_SERVER_EVENTS,
+};
 use rtconsole::protocol::session_config::{SessionConfig, Tool};
 use rtconsole::protocol::validate::validate_client_text;
 use rtconsole::protocol::Dialect;
@@ -14,7 +16,10 @@ use serde_json::{json, Value};
 
 #[test]
 fn every_ga_server_event_type_has_a_fixture() {
-    let have: Vec<String> = json_files("server/ga").into_iter().map(|(s, _)| s).collect();
+    let have: Vec<String> = json_files("server/ga")
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     for (wire, _, beta) in KNOWN_SERVER_EVENTS {
         if !beta {
             assert!(have.iter().any(|h| h == wire), "no fixture for {wire}");
@@ -41,7 +46,10 @@ fn every_ga_fixture_decodes_to_its_type_and_re_encodes_without_loss() {
         assert_eq!(ev.ga_type(), d.ga_type.unwrap());
         let original: Value = serde_json::from_str(&text).unwrap();
         let again = ev.to_json(&name, d.event_id.as_deref());
-        assert!(json_eq(&original, &again), "{name} lost or changed fields:\n{original}\n{again}");
+        assert!(
+            json_eq(&original, &again),
+            "{name} lost or changed fields:\n{original}\n{again}"
+        );
     }
 }
 
@@ -52,8 +60,14 @@ fn beta_names_decode_to_the_ga_meaning_marked_as_beta() {
         ("response.text.done", "response.output_text.done"),
         ("response.audio.delta", "response.output_audio.delta"),
         ("response.audio.done", "response.output_audio.done"),
-        ("response.audio_transcript.delta", "response.output_audio_transcript.delta"),
-        ("response.audio_transcript.done", "response.output_audio_transcript.done"),
+        (
+            "response.audio_transcript.delta",
+            "response.output_audio_transcript.delta",
+        ),
+        (
+            "response.audio_transcript.done",
+            "response.output_audio_transcript.done",
+        ),
         ("conversation.item.created", "conversation.item.added"),
         ("transcription_session.created", "session.created"),
         ("transcription_session.updated", "session.updated"),
@@ -61,9 +75,16 @@ fn beta_names_decode_to_the_ga_meaning_marked_as_beta() {
     ];
     let files = json_files("server/beta");
     for (wire, ga) in expect {
-        let (_, text) = files.iter().find(|(n, _)| n == wire).unwrap_or_else(|| panic!("no beta fixture {wire}"));
+        let (_, text) = files
+            .iter()
+            .find(|(n, _)| n == wire)
+            .unwrap_or_else(|| panic!("no beta fixture {wire}"));
         let d = decode_server(text);
-        assert!(matches!(d.outcome, DecodeOutcome::Known(_)), "{wire}: {:?}", d.outcome);
+        assert!(
+            matches!(d.outcome, DecodeOutcome::Known(_)),
+            "{wire}: {:?}",
+            d.outcome
+        );
         assert_eq!(d.ga_type, Some(ga));
         assert!(d.beta, "{wire} not marked beta");
     }
@@ -74,16 +95,31 @@ fn beta_flat_session_is_read_into_the_ga_layout() {
     let files = json_files("server/beta");
     let (_, text) = files.iter().find(|(n, _)| n == "session.created").unwrap();
     let d = decode_server(text);
-    let Some(ServerEvent::SessionCreated(s)) = d.event() else { panic!() };
+    let Some(ServerEvent::SessionCreated(s)) = d.event() else {
+        panic!()
+    };
     assert!(s.beta_shape);
     let beta: Value = serde_json::from_str(text).unwrap();
     let voice = &beta["session"]["voice"];
     assert_eq!(s.session.voice(), Some(voice));
     assert_eq!(s.session.kind.as_deref(), Some("realtime"));
     let td = s.session.turn_detection().unwrap().unwrap();
-    assert_eq!(td.kind, beta["session"]["turn_detection"]["type"].as_str().unwrap());
     assert_eq!(
-        s.session.audio.as_ref().unwrap().input.as_ref().unwrap().format.as_ref().unwrap().kind,
+        td.kind,
+        beta["session"]["turn_detection"]["type"].as_str().unwrap()
+    );
+    assert_eq!(
+        s.session
+            .audio
+            .as_ref()
+            .unwrap()
+            .input
+            .as_ref()
+            .unwrap()
+            .format
+            .as_ref()
+            .unwrap()
+            .kind,
         "audio/pcm"
     );
 }
@@ -100,16 +136,29 @@ fn an_unknown_event_type_is_kept_not_dropped() {
 fn unknown_fields_of_a_known_event_are_kept() {
     let raw = r#"{"type":"response.output_text.delta","event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,"delta":"Hi","obfuscation":"abc","new_field":{"a":1}}"#;
     let d = decode_server(raw);
-    let Some(ServerEvent::OutputTextDelta(delta)) = d.event() else { panic!("{d:?}") };
+    let Some(ServerEvent::OutputTextDelta(delta)) = d.event() else {
+        panic!("{d:?}")
+    };
     assert_eq!(delta.extra["obfuscation"], "abc");
     assert_eq!(delta.extra["new_field"], json!({"a":1}));
 }
 
 #[test]
 fn text_that_is_not_an_event_is_reported_not_a_crash() {
-    for raw in ["not json at all", "[1,2,3]", "{\"no_type\":1}", "{\"type\":42}", "", "{\"type\":\"error\""] {
+    for raw in [
+        "not json at all",
+        "[1,2,3]",
+        "{\"no_type\":1}",
+        "{\"type\":42}",
+        "",
+        "{\"type\":\"error\"",
+    ] {
         let d = decode_server(raw);
-        assert!(matches!(d.outcome, DecodeOutcome::NotAnEvent { .. }), "{raw:?}: {:?}", d.outcome);
+        assert!(
+            matches!(d.outcome, DecodeOutcome::NotAnEvent { .. }),
+            "{raw:?}: {:?}",
+            d.outcome
+        );
     }
 }
 
@@ -150,15 +199,29 @@ fn typed_client_events_round_trip_through_json() {
     )]);
     let events = vec![
         ClientEvent::session_update(session),
-        ClientEvent::InputAudioBufferAppend { event_id: Some("c1".into()), audio: "AAAA".into() },
+        ClientEvent::InputAudioBufferAppend {
+            event_id: Some("c1".into()),
+            audio: "AAAA".into(),
+        },
         ClientEvent::InputAudioBufferCommit { event_id: None },
         ClientEvent::InputAudioBufferClear { event_id: None },
         ClientEvent::OutputAudioBufferClear { event_id: None },
         ClientEvent::user_text("Hello"),
         ClientEvent::function_call_output("call_abc", "{\"ok\":true}"),
-        ClientEvent::ConversationItemRetrieve { event_id: None, item_id: "item_1".into() },
-        ClientEvent::ConversationItemTruncate { event_id: None, item_id: "item_1".into(), content_index: 0, audio_end_ms: 1500 },
-        ClientEvent::ConversationItemDelete { event_id: None, item_id: "item_1".into() },
+        ClientEvent::ConversationItemRetrieve {
+            event_id: None,
+            item_id: "item_1".into(),
+        },
+        ClientEvent::ConversationItemTruncate {
+            event_id: None,
+            item_id: "item_1".into(),
+            content_index: 0,
+            audio_end_ms: 1500,
+        },
+        ClientEvent::ConversationItemDelete {
+            event_id: None,
+            item_id: "item_1".into(),
+        },
         ClientEvent::response_create(),
         ClientEvent::ResponseCreate {
             event_id: Some("c2".into()),
@@ -166,7 +229,10 @@ fn typed_client_events_round_trip_through_json() {
                 conversation: Some("none".into()),
                 output_modalities: Some(vec!["text".into()]),
                 metadata: Some(json!({"topic":"pizza"}).as_object().unwrap().clone()),
-                input: Some(vec![Item::reference("item_1"), Item::user_text("Is pineapple ok?")]),
+                input: Some(vec![
+                    Item::reference("item_1"),
+                    Item::user_text("Is pineapple ok?"),
+                ]),
                 ..Default::default()
             }),
         },
@@ -188,4 +254,27 @@ fn beta_client_fixtures_round_trip() {
         let b: Value = serde_json::from_str(&ev.encode()).unwrap();
         assert!(json_eq(&a, &b), "{name}");
     }
+}
+
+#[test]
+fn type_need_not_be_the_first_key() {
+    let raw = r#"{"event_id":"event_9","delta":"Hi","item_id":"i","response_id":"r","type":"response.output_text.delta"}"#;
+    let d = decode_server(raw);
+    assert_eq!(d.event_id.as_deref(), Some("event_9"));
+    let Some(ServerEvent::OutputTextDelta(delta)) = d.event() else {
+        panic!("{d:?}")
+    };
+    assert_eq!(delta.delta, "Hi");
+    assert!(
+        delta.extra.is_empty(),
+        "type/event_id must not leak into extra: {:?}",
+        delta.extra
+    );
+}
+
+#[test]
+fn an_escaped_type_name_still_decodes() {
+    let d =
+        decode_server(r#"{"type":"response.output_text\u002edelta","item_id":"i","delta":"x"}"#);
+    assert_eq!(d.ga_type, Some("response.output_text.delta"));
 }

@@ -44,7 +44,7 @@ pub enum ClientEvent {
     SessionUpdate {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         event_id: Option<String>,
-        session: SessionConfig,
+        session: Box<SessionConfig>,
     },
     #[serde(rename = "input_audio_buffer.append")]
     InputAudioBufferAppend {
@@ -183,7 +183,7 @@ impl ClientEvent {
     pub fn session_update(session: SessionConfig) -> Self {
         ClientEvent::SessionUpdate {
             event_id: None,
-            session,
+            session: Box::new(session),
         }
     }
 

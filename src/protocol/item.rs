@@ -45,12 +45,18 @@ crate::wire_enum!(
 impl ContentType {
     /// True for parts whose words are `text` (typed input or model text output).
     pub fn is_text(&self) -> bool {
-        matches!(self, ContentType::InputText | ContentType::OutputText | ContentType::Text)
+        matches!(
+            self,
+            ContentType::InputText | ContentType::OutputText | ContentType::Text
+        )
     }
 
     /// True for parts whose words are a `transcript` of audio.
     pub fn is_audio(&self) -> bool {
-        matches!(self, ContentType::InputAudio | ContentType::OutputAudio | ContentType::Audio)
+        matches!(
+            self,
+            ContentType::InputAudio | ContentType::OutputAudio | ContentType::Audio
+        )
     }
 }
 

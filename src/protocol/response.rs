@@ -150,11 +150,7 @@ pub struct Response {
     )]
     pub conversation_id: Option<Option<String>>,
     /// GA name; beta's `modalities` is read into it.
-    #[serde(
-        default,
-        alias = "modalities",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, alias = "modalities", skip_serializing_if = "Option::is_none")]
     pub output_modalities: Option<Vec<String>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -46,6 +46,12 @@ macro_rules! server_events {
                 match self { $( ServerEvent::$v(p) => serde_json::to_value(p), )* }
             }
 
+            /// Unknown keys of the payload; on decode these include `type` and
+            /// `event_id` until the decoder takes them out.
+            fn extra_mut(&mut self) -> &mut Map<String, Value> {
+                match self { $( ServerEvent::$v(p) => &mut p.extra, )* }
+            }
+
             /// The GA wire name of this event's meaning.
             pub fn ga_type(&self) -> &'static str {
                 // GA names come first in the table, so the first arm per variant wins.
@@ -163,6 +169,9 @@ server_events! {
 }
 
 /// What a server message turned out to be.
+// Not boxed: an outcome lives only between decoding and handling, never in bulk,
+// and a box would cost an allocation for every event on the hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DecodeOutcome {
     Known(ServerEvent),
@@ -170,9 +179,13 @@ pub enum DecodeOutcome {
     Unknown,
     /// A known type whose payload does not fit (a required field missing or of the
     /// wrong type); `error` says which.
-    Malformed { error: String },
+    Malformed {
+        error: String,
+    },
     /// Not a JSON object with a string `type`.
-    NotAnEvent { error: String },
+    NotAnEvent {
+        error: String,
+    },
 }
 
 /// A decoded server message. The raw text is not copied in here: the caller owns it
@@ -213,8 +226,74 @@ struct Envelope<'a> {
     event_id: Option<String>,
 }
 
+/// The `type` of a message that starts `{"type":"…"` (as every server we know
+/// sends), without parsing the rest. `None` sends the decoder the slow way.
+fn leading_type(raw: &str) -> Option<&str> {
+    let rest = raw.trim_start().strip_prefix('{')?.trim_start();
+    let rest = rest
+        .strip_prefix("\"type\"")?
+        .trim_start()
+        .strip_prefix(':')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    let end = rest.find(['"', '\\'])?;
+    (rest.as_bytes()[end] == b'"').then(|| &rest[..end])
+}
+
 /// Decodes one server message. Never fails: every outcome is data.
 pub fn decode_server(raw: &str) -> Decoded {
+    // Fast path: one parse. The payload's `extra` catches `type` and `event_id`,
+    // which are taken back out here.
+    if let Some(ty) = leading_type(raw) {
+        if let Some((wire, ga, beta, result)) = dispatch(ty, raw) {
+            return match result {
+                Ok(mut event) => {
+                    let extra = event.extra_mut();
+                    extra.shift_remove("type");
+                    let event_id = match extra.shift_remove("event_id") {
+                        Some(Value::String(id)) => Some(id),
+                        Some(other) => {
+                            extra.insert("event_id".into(), other);
+                            None
+                        }
+                        None => None,
+                    };
+                    let beta_shape = matches!(&event,
+                        ServerEvent::SessionCreated(s) | ServerEvent::SessionUpdated(s) if s.beta_shape);
+                    Decoded {
+                        wire_type: Some(Cow::Borrowed(wire)),
+                        ga_type: Some(ga),
+                        beta: beta || beta_shape,
+                        event_id,
+                        outcome: DecodeOutcome::Known(event),
+                    }
+                }
+                Err(e) if e.is_syntax() || e.is_eof() => Decoded {
+                    wire_type: Some(Cow::Borrowed(wire)),
+                    ga_type: Some(ga),
+                    beta,
+                    event_id: None,
+                    outcome: DecodeOutcome::NotAnEvent {
+                        error: format!("not valid JSON: {e}"),
+                    },
+                },
+                Err(e) => Decoded {
+                    wire_type: Some(Cow::Borrowed(wire)),
+                    ga_type: Some(ga),
+                    beta,
+                    event_id: None,
+                    outcome: DecodeOutcome::Malformed {
+                        error: e.to_string(),
+                    },
+                },
+            };
+        }
+    }
+    decode_slow(raw)
+}
+
+/// Any message the fast path did not settle: `type` not first, unknown types
+/// (whose JSON must still be checked), escapes in the type.
+fn decode_slow(raw: &str) -> Decoded {
     let env: Envelope = match serde_json::from_str(raw) {
         Ok(env) => env,
         Err(e) => {
@@ -245,7 +324,10 @@ pub fn decode_server(raw: &str) -> Decoded {
         };
     };
     match dispatch(&ty, raw) {
-        Some((wire, ga, beta, Ok(event))) => {
+        Some((wire, ga, beta, Ok(mut event))) => {
+            let extra = event.extra_mut();
+            extra.shift_remove("type");
+            extra.shift_remove("event_id");
             let beta_shape = matches!(&event,
                 ServerEvent::SessionCreated(s) | ServerEvent::SessionUpdated(s) if s.beta_shape);
             Decoded {

@@ -116,7 +116,11 @@ pub struct Tool {
 }
 
 impl Tool {
-    pub fn function(name: impl Into<String>, description: impl Into<String>, parameters: Value) -> Self {
+    pub fn function(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        parameters: Value,
+    ) -> Self {
         Tool {
             kind: "function".into(),
             name: Some(name.into()),
@@ -128,7 +132,10 @@ impl Tool {
 
     /// The name shown to users: the function name, or an MCP server's label.
     pub fn label(&self) -> String {
-        match (&self.name, self.extra.get("server_label").and_then(Value::as_str)) {
+        match (
+            &self.name,
+            self.extra.get("server_label").and_then(Value::as_str),
+        ) {
             (Some(n), _) => n.clone(),
             (None, Some(l)) => format!("mcp:{l}"),
             (None, None) => self.kind.clone(),
@@ -196,7 +203,13 @@ impl SessionConfig {
     }
 
     pub fn turn_detection(&self) -> Option<Option<&TurnDetection>> {
-        let td = self.audio.as_ref()?.input.as_ref()?.turn_detection.as_ref()?;
+        let td = self
+            .audio
+            .as_ref()?
+            .input
+            .as_ref()?
+            .turn_detection
+            .as_ref()?;
         Some(td.as_ref())
     }
 
@@ -263,16 +276,19 @@ pub fn beta_to_ga(value: Value) -> Value {
     let id = |v: Value| v;
     moves("input_audio_format", &mut input, "format", beta_format);
     moves("input_audio_transcription", &mut input, "transcription", id);
-    moves("input_audio_noise_reduction", &mut input, "noise_reduction", id);
+    moves(
+        "input_audio_noise_reduction",
+        &mut input,
+        "noise_reduction",
+        id,
+    );
     moves("turn_detection", &mut input, "turn_detection", id);
     moves("output_audio_format", &mut output, "format", beta_format);
     moves("voice", &mut output, "voice", id);
     moves("speed", &mut output, "speed", id);
     if let Some(v) = m.remove("modalities") {
         // Beta's default ["audio","text"] means audio with a transcript: GA ["audio"].
-        let audio = v
-            .as_array()
-            .is_some_and(|a| a.iter().any(|x| x == "audio"));
+        let audio = v.as_array().is_some_and(|a| a.iter().any(|x| x == "audio"));
         let ga = if audio { "audio" } else { "text" };
         m.insert("output_modalities".into(), serde_json::json!([ga]));
     }

@@ -25,7 +25,11 @@ fn client_summary(v: &Value) -> String {
         "session.update" => v
             .get("session")
             .and_then(|s| {
-                let s = if is_beta_session(s) { beta_to_ga(s.clone()) } else { s.clone() };
+                let s = if is_beta_session(s) {
+                    beta_to_ga(s.clone())
+                } else {
+                    s.clone()
+                };
                 serde_json::from_value::<SessionConfig>(s).ok()
             })
             .map(|s| session_summary(&s))
@@ -120,7 +124,11 @@ impl Session {
     fn send_valid(&mut self, at: u64, value: Value, fx: &mut Vec<Effect>) {
         // Compact, key order kept: one message per event, as it will be on the wire.
         let text = value.to_string();
-        let ty = value.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+        let ty = value
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if let Some(id) = value.get("event_id").and_then(Value::as_str) {
             self.sent_ids.insert(id.to_string(), ty.clone());
         }
@@ -129,7 +137,11 @@ impl Session {
         match ty.as_str() {
             "session.update" => {
                 if let Some(s) = value.get("session") {
-                    let ga = if is_beta_session(s) { beta_to_ga(s.clone()) } else { s.clone() };
+                    let ga = if is_beta_session(s) {
+                        beta_to_ga(s.clone())
+                    } else {
+                        s.clone()
+                    };
                     self.config.requested = Some(ga);
                     self.config.awaiting_update = true;
                 }
@@ -137,8 +149,12 @@ impl Session {
             "response.create" => self.turns.response_requested(at),
             "conversation.item.create" => {
                 let item = value.get("item");
-                if item.and_then(|i| i.get("type")).and_then(Value::as_str) == Some("function_call_output") {
-                    let id = str_at(&value, &["item", "call_id"]).unwrap_or("").to_string();
+                if item.and_then(|i| i.get("type")).and_then(Value::as_str)
+                    == Some("function_call_output")
+                {
+                    let id = str_at(&value, &["item", "call_id"])
+                        .unwrap_or("")
+                        .to_string();
                     if !self.responses.call_answered(&id) {
                         notice = Some(Effect::Notice {
                             level: NoticeLevel::Warning,
@@ -156,7 +172,11 @@ impl Session {
         // The log is shown on screen and recorded: it gets the redacted form, the
         // wire gets the real one (an MCP `authorization` must reach the server).
         let mut shown = value.clone();
-        let logged = if redact_value(&mut shown) { shown.to_string() } else { text.clone() };
+        let logged = if redact_value(&mut shown) {
+            shown.to_string()
+        } else {
+            text.clone()
+        };
         let item_id = str_at(&value, &["item_id"]).map(str::to_string);
         let response_id = str_at(&value, &["response_id"]).map(str::to_string);
         let type_name: Cow<'static, str> = crate::protocol::client_event::CLIENT_EVENT_TYPES
@@ -194,24 +214,39 @@ impl Session {
                     let id = active.id.clone();
                     self.send_event(
                         at,
-                        ClientEvent::ResponseCancel { event_id: None, response_id: Some(id) },
+                        ClientEvent::ResponseCancel {
+                            event_id: None,
+                            response_id: Some(id),
+                        },
                         fx,
                     );
                 }
-                self.send_event(at, ClientEvent::OutputAudioBufferClear { event_id: None }, fx);
+                self.send_event(
+                    at,
+                    ClientEvent::OutputAudioBufferClear { event_id: None },
+                    fx,
+                );
                 fx.push(Effect::FlushPlayback);
             }
             Command::PushToTalkPressed => {
                 if !self.config.turn_detection_on() {
                     // Start the turn from a clean buffer, as the docs' push-to-talk flow does.
-                    self.send_event(at, ClientEvent::InputAudioBufferClear { event_id: None }, fx);
+                    self.send_event(
+                        at,
+                        ClientEvent::InputAudioBufferClear { event_id: None },
+                        fx,
+                    );
                 }
                 fx.push(Effect::StartMic);
             }
             Command::PushToTalkReleased => {
                 fx.push(Effect::StopMic);
                 if !self.config.turn_detection_on() {
-                    self.send_event(at, ClientEvent::InputAudioBufferCommit { event_id: None }, fx);
+                    self.send_event(
+                        at,
+                        ClientEvent::InputAudioBufferCommit { event_id: None },
+                        fx,
+                    );
                     self.send_event(at, ClientEvent::response_create(), fx);
                 }
             }

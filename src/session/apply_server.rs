@@ -45,16 +45,24 @@ fn related_ids(ev: &ServerEvent) -> (Option<&str>, Option<&str>, Option<&str>) {
             o.item.id.as_deref(),
             o.item.call_id.as_deref(),
         ),
-        E::ContentPartAdded(p) | E::ContentPartDone(p) => (Some(&p.response_id), Some(&p.item_id), None),
+        E::ContentPartAdded(p) | E::ContentPartDone(p) => {
+            (Some(&p.response_id), Some(&p.item_id), None)
+        }
         E::OutputTextDelta(d) | E::OutputAudioDelta(d) | E::OutputAudioTranscriptDelta(d) => {
             (Some(&d.response_id), Some(&d.item_id), None)
         }
         E::OutputTextDone(d) | E::OutputAudioDone(d) | E::OutputAudioTranscriptDone(d) => {
             (Some(&d.response_id), Some(&d.item_id), None)
         }
-        E::FunctionCallArgumentsDelta(d) => (Some(&d.response_id), Some(&d.item_id), Some(&d.call_id)),
-        E::FunctionCallArgumentsDone(d) => (Some(&d.response_id), Some(&d.item_id), Some(&d.call_id)),
-        E::McpCallArgumentsDelta(a) | E::McpCallArgumentsDone(a) => (Some(&a.response_id), Some(&a.item_id), None),
+        E::FunctionCallArgumentsDelta(d) => {
+            (Some(&d.response_id), Some(&d.item_id), Some(&d.call_id))
+        }
+        E::FunctionCallArgumentsDone(d) => {
+            (Some(&d.response_id), Some(&d.item_id), Some(&d.call_id))
+        }
+        E::McpCallArgumentsDelta(a) | E::McpCallArgumentsDone(a) => {
+            (Some(&a.response_id), Some(&a.item_id), None)
+        }
         E::Error(_)
         | E::SessionCreated(_)
         | E::SessionUpdated(_)
@@ -121,12 +129,16 @@ impl Session {
             }
             DecodeOutcome::Unknown => {
                 entry.kind = EntryKind::Unknown;
-                entry.summary = format!("unknown event type — shown raw ({} bytes)", entry.raw.len());
+                entry.summary =
+                    format!("unknown event type — shown raw ({} bytes)", entry.raw.len());
                 self.log.push(entry);
             }
             DecodeOutcome::Malformed { error } => {
                 entry.kind = EntryKind::Malformed;
-                entry.summary = format!("does not fit its type: {}", one_line(&redact_text(&error), 160));
+                entry.summary = format!(
+                    "does not fit its type: {}",
+                    one_line(&redact_text(&error), 160)
+                );
                 self.log.push(entry);
             }
             DecodeOutcome::NotAnEvent { error } => {
@@ -142,7 +154,8 @@ impl Session {
         match ev {
             E::Error(e) => {
                 let err = e.error;
-                let client_event_type = err.event_id().and_then(|id| self.sent_ids.get(id).cloned());
+                let client_event_type =
+                    err.event_id().and_then(|id| self.sent_ids.get(id).cloned());
                 let help = self.log.get(seq).and_then(|e| e.help.clone());
                 let mut text = format!(
                     "server error {}: {}",
@@ -153,7 +166,10 @@ impl Session {
                     text.push_str(" — ");
                     text.push_str(&h.fix);
                 }
-                fx.push(Effect::Notice { level: NoticeLevel::Error, text });
+                fx.push(Effect::Notice {
+                    level: NoticeLevel::Error,
+                    text,
+                });
                 self.errors.push(ErrorRecord {
                     seq,
                     at_ms: at,
@@ -166,10 +182,12 @@ impl Session {
                 });
             }
             E::SessionCreated(s) | E::SessionUpdated(s) => {
-                self.config.effective = Some(s.session);
+                self.config.effective = Some(*s.session);
                 if self.config.awaiting_update {
                     self.config.awaiting_update = false;
-                    if let (Some(req), Some(eff)) = (&self.config.requested, self.config.effective_json()) {
+                    if let (Some(req), Some(eff)) =
+                        (&self.config.requested, self.config.effective_json())
+                    {
                         self.config.diff = super::config_diff::diff(req, &eff);
                         if !self.config.diff.is_empty() {
                             fx.push(Effect::Notice {
@@ -273,8 +291,13 @@ impl Session {
                         let name = o.item.name.clone();
                         item.call_id = Some(call_id.clone());
                         item.name = name.clone();
-                        self.responses
-                            .call_requested(&call_id, name.as_deref(), id, &o.response_id, at);
+                        self.responses.call_requested(
+                            &call_id,
+                            name.as_deref(),
+                            id,
+                            &o.response_id,
+                            at,
+                        );
                         if let Some(a) = o.item.arguments.as_deref().filter(|a| !a.is_empty()) {
                             self.responses.call_arguments_done(&call_id, id, None, a);
                         }
@@ -307,14 +330,25 @@ impl Session {
             }
             E::FunctionCallArgumentsDelta(d) => {
                 self.turns.delta(&d.response_id, at);
-                self.responses.call_arguments_delta(&d.call_id, &d.item_id, &d.delta);
-                let item = self.conversation.entry(&d.item_id, ItemType::FunctionCall, at);
-                item.arguments.get_or_insert_with(String::new).push_str(&d.delta);
+                self.responses
+                    .call_arguments_delta(&d.call_id, &d.item_id, &d.delta);
+                let item = self
+                    .conversation
+                    .entry(&d.item_id, ItemType::FunctionCall, at);
+                item.arguments
+                    .get_or_insert_with(String::new)
+                    .push_str(&d.delta);
             }
             E::FunctionCallArgumentsDone(d) => {
-                self.responses
-                    .call_arguments_done(&d.call_id, &d.item_id, d.name.as_deref(), &d.arguments);
-                let item = self.conversation.entry(&d.item_id, ItemType::FunctionCall, at);
+                self.responses.call_arguments_done(
+                    &d.call_id,
+                    &d.item_id,
+                    d.name.as_deref(),
+                    &d.arguments,
+                );
+                let item = self
+                    .conversation
+                    .entry(&d.item_id, ItemType::FunctionCall, at);
                 item.arguments = Some(d.arguments);
                 if d.name.is_some() {
                     item.name = d.name;
@@ -353,12 +387,18 @@ impl Session {
             }
             TransportStatus::Closed { reason } => {
                 self.phase = Phase::Closed(reason.clone());
-                fx.push(Effect::Notice { level: NoticeLevel::Warning, text: format!("connection closed: {reason}") });
+                fx.push(Effect::Notice {
+                    level: NoticeLevel::Warning,
+                    text: format!("connection closed: {reason}"),
+                });
                 json!({"type": "local.transport", "state": "closed", "reason": redact_text(reason)})
             }
             TransportStatus::Failed { reason } => {
                 self.phase = Phase::Failed(reason.clone());
-                fx.push(Effect::Notice { level: NoticeLevel::Error, text: format!("connection failed: {reason}") });
+                fx.push(Effect::Notice {
+                    level: NoticeLevel::Error,
+                    text: format!("connection failed: {reason}"),
+                });
                 json!({"type": "local.transport", "state": "failed", "reason": redact_text(reason)})
             }
             TransportStatus::Stats(s) => {

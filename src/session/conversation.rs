@@ -110,11 +110,21 @@ impl ConvItem {
     }
 }
 
+/// Conversation order as links between ids, so inserting after any item (or at
+/// the start) is O(1) however long the session has run.
+#[derive(Debug, Default)]
+struct Links {
+    prev: Option<String>,
+    next: Option<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct Conversation {
     items: HashMap<String, ConvItem>,
-    /// Ids of items in the default conversation, in conversation order.
-    order: Vec<String>,
+    /// Items of the default conversation, linked in conversation order.
+    links: HashMap<String, Links>,
+    head: Option<String>,
+    tail: Option<String>,
     /// Items whose predecessor has not been seen yet, keyed by that predecessor.
     waiting_for: HashMap<String, Vec<String>>,
 }
@@ -137,26 +147,35 @@ impl Conversation {
     /// The item, created (outside the conversation order) if not yet heard of:
     /// deltas and transcripts may name an item before it is announced.
     pub fn entry(&mut self, id: &str, kind: ItemType, at_ms: u64) -> &mut ConvItem {
-        self.items
-            .entry(id.to_string())
-            .or_insert_with(|| ConvItem::new(id, kind, at_ms))
+        // Look up before inserting: deltas name an existing item almost always, and
+        // the entry API would allocate an owned key for every one of them.
+        if !self.items.contains_key(id) {
+            self.items
+                .insert(id.to_string(), ConvItem::new(id, kind, at_ms));
+        }
+        self.items.get_mut(id).expect("present or just inserted")
     }
 
     /// Items of the default conversation, in order.
     pub fn ordered(&self) -> impl Iterator<Item = &ConvItem> {
-        self.order.iter().filter_map(|id| self.items.get(id))
+        let mut cur = self.head.as_deref();
+        std::iter::from_fn(move || {
+            let id = cur?;
+            cur = self.links.get(id).and_then(|l| l.next.as_deref());
+            self.items.get(id)
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.links.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.links.is_empty()
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.order.iter().any(|x| x == id)
+        self.links.contains_key(id)
     }
 
     /// Records what the server says about an item, and places it in the order the
@@ -178,36 +197,72 @@ impl Conversation {
         }
     }
 
+    fn link_after(&mut self, prev: Option<&str>, id: &str) {
+        let next = match prev {
+            Some(p) => self.links.get(p).and_then(|l| l.next.clone()),
+            None => self.head.clone(),
+        };
+        self.links.insert(
+            id.to_string(),
+            Links {
+                prev: prev.map(str::to_string),
+                next: next.clone(),
+            },
+        );
+        match prev {
+            Some(p) => self.links.get_mut(p).expect("linked").next = Some(id.to_string()),
+            None => self.head = Some(id.to_string()),
+        }
+        match next {
+            Some(n) => self.links.get_mut(&n).expect("linked").prev = Some(id.to_string()),
+            None => self.tail = Some(id.to_string()),
+        }
+    }
+
+    fn unlink(&mut self, id: &str) -> bool {
+        let Some(l) = self.links.remove(id) else {
+            return false;
+        };
+        match &l.prev {
+            Some(p) => self.links.get_mut(p).expect("linked").next = l.next.clone(),
+            None => self.head = l.next.clone(),
+        }
+        match &l.next {
+            Some(n) => self.links.get_mut(n).expect("linked").prev = l.prev.clone(),
+            None => self.tail = l.prev.clone(),
+        }
+        true
+    }
+
     fn place(&mut self, id: &str, placement: Placement<'_>) {
         match placement {
-            Placement::First => self.order.insert(0, id.to_string()),
-            Placement::After(prev) => match self.order.iter().position(|x| x == prev) {
-                Some(pos) => self.order.insert(pos + 1, id.to_string()),
-                None => {
-                    // The predecessor is late: show the item now, move it when it arrives.
-                    self.order.push(id.to_string());
-                    self.waiting_for
-                        .entry(prev.to_string())
-                        .or_default()
-                        .push(id.to_string());
-                }
-            },
-            Placement::End => self.order.push(id.to_string()),
+            Placement::First => self.link_after(None, id),
+            Placement::After(prev) if self.contains(prev) => self.link_after(Some(prev), id),
+            Placement::After(prev) => {
+                // The predecessor is late: show the item now, move it when it arrives.
+                let tail = self.tail.clone();
+                self.link_after(tail.as_deref(), id);
+                self.waiting_for
+                    .entry(prev.to_string())
+                    .or_default()
+                    .push(id.to_string());
+            }
+            Placement::End => {
+                let tail = self.tail.clone();
+                self.link_after(tail.as_deref(), id);
+            }
         }
         if let Some(followers) = self.waiting_for.remove(id) {
+            // Inserting each right after `id`, last first, keeps their arrival order.
             for f in followers.into_iter().rev() {
-                self.order.retain(|x| *x != f);
-                let pos = self.order.iter().position(|x| x == id).expect("just placed");
-                self.order.insert(pos + 1, f.clone());
-                // A moved follower may itself have followers already placed after it.
-                if let Some(more) = self.waiting_for.remove(&f) {
-                    self.waiting_for.insert(f, more);
+                if self.unlink(&f) {
+                    self.link_after(Some(id), &f);
                 }
             }
         }
     }
 
     pub fn remove(&mut self, id: &str) {
-        self.order.retain(|x| x != id);
+        self.unlink(id);
     }
 }

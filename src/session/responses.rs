@@ -151,8 +151,10 @@ impl Responses {
     }
 
     fn find_call(&mut self, call_id: &str, item_id: &str) -> Option<&mut PendingCall> {
+        // Newest first: the call being streamed is almost always the last one.
         self.pending
             .iter_mut()
+            .rev()
             .find(|c| (!call_id.is_empty() && c.call_id == call_id) || c.item_id == item_id)
     }
 

@@ -10,6 +10,10 @@ const MAX_QUOTE: usize = 80;
 
 /// Escapes control characters and cuts at `max` characters with an ellipsis.
 pub fn one_line(s: &str, max: usize) -> String {
+    // Most text is short printable ASCII: copy it whole.
+    if s.len() <= max && s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len().min(max + 8));
     for (n, c) in s.chars().enumerate() {
         if n >= max {
@@ -57,7 +61,10 @@ pub fn session_summary(s: &SessionConfig) -> String {
         parts.push(m.clone());
     }
     if let Some(v) = s.voice() {
-        parts.push(format!("voice {}", v.as_str().map(str::to_string).unwrap_or(v.to_string())));
+        parts.push(format!(
+            "voice {}",
+            v.as_str().map(str::to_string).unwrap_or(v.to_string())
+        ));
     }
     if let Some(m) = &s.output_modalities {
         parts.push(m.join("+"));
@@ -69,7 +76,11 @@ pub fn session_summary(s: &SessionConfig) -> String {
     }
     if let Some(t) = &s.tools {
         if !t.is_empty() {
-            parts.push(format!("{} tool{}", t.len(), if t.len() == 1 { "" } else { "s" }));
+            parts.push(format!(
+                "{} tool{}",
+                t.len(),
+                if t.len() == 1 { "" } else { "s" }
+            ));
         }
     }
     parts.join(", ")
@@ -114,7 +125,10 @@ pub fn server_summary(ev: &ServerEvent) -> String {
         E::SpeechStarted(s) => format!("{} at {} ms", s.item_id, s.audio_start_ms),
         E::SpeechStopped(s) => format!("{} at {} ms", s.item_id, s.audio_end_ms),
         E::InputAudioTimeoutTriggered(t) => {
-            format!("{} idle {}–{} ms", t.item_id, t.audio_start_ms, t.audio_end_ms)
+            format!(
+                "{} idle {}–{} ms",
+                t.item_id, t.audio_start_ms, t.audio_end_ms
+            )
         }
         E::DtmfReceived(d) => format!("key {}", one_line(&d.event, 8)),
         E::OutputAudioStarted(b) | E::OutputAudioStopped(b) | E::OutputAudioCleared(b) => {

@@ -68,10 +68,22 @@ impl Default for PriceTable {
             image_cached_input: ic,
         };
         let mut models = BTreeMap::new();
-        models.insert("gpt-realtime".into(), p(4.0, 0.4, 16.0, 32.0, 0.4, 64.0, 5.0, 0.5));
-        models.insert("gpt-realtime-mini".into(), p(0.6, 0.06, 2.4, 10.0, 0.3, 20.0, 0.8, 0.08));
-        models.insert("gpt-4o-realtime-preview".into(), p(5.0, 2.5, 20.0, 40.0, 2.5, 80.0, 0.0, 0.0));
-        models.insert("gpt-4o-mini-realtime-preview".into(), p(0.6, 0.3, 2.4, 10.0, 0.3, 20.0, 0.0, 0.0));
+        models.insert(
+            "gpt-realtime".into(),
+            p(4.0, 0.4, 16.0, 32.0, 0.4, 64.0, 5.0, 0.5),
+        );
+        models.insert(
+            "gpt-realtime-mini".into(),
+            p(0.6, 0.06, 2.4, 10.0, 0.3, 20.0, 0.8, 0.08),
+        );
+        models.insert(
+            "gpt-4o-realtime-preview".into(),
+            p(5.0, 2.5, 20.0, 40.0, 2.5, 80.0, 0.0, 0.0),
+        );
+        models.insert(
+            "gpt-4o-mini-realtime-preview".into(),
+            p(0.6, 0.3, 2.4, 10.0, 0.3, 20.0, 0.0, 0.0),
+        );
         PriceTable { models }
     }
 }
@@ -139,7 +151,10 @@ mod tests {
     #[test]
     fn longest_prefix_wins_in_model_lookup() {
         let t = PriceTable::default();
-        assert_eq!(t.lookup("gpt-realtime-mini-2025-10-06").unwrap().text_input, 0.6);
+        assert_eq!(
+            t.lookup("gpt-realtime-mini-2025-10-06").unwrap().text_input,
+            0.6
+        );
         assert_eq!(t.lookup("gpt-realtime").unwrap().text_input, 4.0);
         assert!(t.lookup("whisper-1").is_none());
     }

@@ -15,14 +15,26 @@ use crate::protocol::session_config::SessionConfig;
 pub struct ApiError {
     #[serde(rename = "type", default)]
     pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::protocol::nullable")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::protocol::nullable"
+    )]
     pub code: Option<Option<String>>,
     #[serde(default)]
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::protocol::nullable")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::protocol::nullable"
+    )]
     pub param: Option<Option<String>>,
     /// The client `event_id` that caused it; null for server-originated errors.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::protocol::nullable")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::protocol::nullable"
+    )]
     pub event_id: Option<Option<String>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -59,7 +71,8 @@ struct SessionEventWire {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "SessionEventWire")]
 pub struct SessionEvent {
-    pub session: SessionConfig,
+    /// Boxed: a session object is large and rare, deltas are small and frequent.
+    pub session: Box<SessionConfig>,
     /// The server sent a beta flat session; `session` holds it in GA layout.
     #[serde(skip)]
     pub beta_shape: bool,
@@ -72,7 +85,7 @@ impl TryFrom<SessionEventWire> for SessionEvent {
     fn try_from(w: SessionEventWire) -> Result<Self, Self::Error> {
         let (session, beta_shape) = SessionConfig::from_value(w.session)?;
         Ok(SessionEvent {
-            session,
+            session: Box::new(session),
             beta_shape,
             extra: w.extra,
         })
