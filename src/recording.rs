@@ -54,6 +54,7 @@
 mod error;
 mod format;
 mod reader;
+mod replay;
 mod writer;
 
 pub use error::RecordingError;

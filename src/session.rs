@@ -95,6 +95,12 @@ pub enum Input {
         at_ms: u64,
         event: ClientEvent,
     },
+    /// A client event that already went over the wire, as read from a recording:
+    /// logged and applied, never validated or sent again.
+    Sent {
+        at_ms: u64,
+        raw: String,
+    },
     Transport {
         at_ms: u64,
         status: TransportStatus,
@@ -254,6 +260,10 @@ impl Session {
             Input::Send { at_ms, event } => {
                 self.now_ms = self.now_ms.max(at_ms);
                 self.on_send_text(at_ms, event.encode(), &mut fx);
+            }
+            Input::Sent { at_ms, raw } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.on_sent(at_ms, raw);
             }
             Input::Transport { at_ms, status } => {
                 self.now_ms = self.now_ms.max(at_ms);

@@ -299,6 +299,14 @@ fn an_invalid_client_event_is_rejected_with_its_path_and_not_sent() {
     assert!(error.to_string().contains("session.type"), "{error}");
     let e = &s.log().entries()[0];
     assert_eq!(e.kind, EntryKind::Rejected);
+    assert_eq!(e.type_name, "local.rejected");
+    assert!(
+        e.summary.starts_with("not sent: session.type"),
+        "{}",
+        e.summary
+    );
+    let note: serde_json::Value = serde_json::from_str(&e.raw).unwrap();
+    assert!(note["text"].as_str().unwrap().contains("\"instructions\""));
     assert!(s.config().requested.is_none());
 }
 
@@ -751,4 +759,22 @@ fn the_clock_only_moves_forward_with_inputs() {
     s.handle(Input::Tick { at_ms: 500 });
     s.handle(Input::Tick { at_ms: 100 });
     assert_eq!(s.now_ms(), 500);
+}
+
+#[test]
+fn a_secret_in_a_sent_event_reaches_the_wire_but_not_the_log() {
+    let mut s = session();
+    let token = "sk-proj-0123456789abcdefghijklmnopqrstuv";
+    let fx = send(
+        &mut s,
+        1,
+        json!({"type":"session.update","session":{"type":"realtime","tools":[
+        {"type":"mcp","server_label":"crm","server_url":"https://mcp.example.com","authorization":token}]}}),
+    );
+    let Effect::Send { text } = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    assert!(text.contains(token), "the server needs the real credential");
+    let e = &s.log().entries()[0];
+    assert!(!e.raw.contains(token), "{}", e.raw);
 }

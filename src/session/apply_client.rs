@@ -100,30 +100,56 @@ impl Session {
     }
 
     fn reject(&mut self, at: u64, text: String, error: ValidationError, fx: &mut Vec<Effect>) {
-        let first = error.to_string();
-        let first = first.lines().next().unwrap_or("invalid event");
-        let summary = one_line(&redact_text(first), 200);
-        self.log.push(LogEntry {
-            seq: 0,
-            at_ms: at,
-            dir: Direction::Local,
-            kind: EntryKind::Rejected,
-            type_name: Cow::Borrowed("local.rejected"),
-            beta: false,
-            summary: format!("not sent: {summary}"),
-            raw: redact_text(&text).into_owned(),
-            response_id: None,
-            item_id: None,
-            call_id: None,
-            help: None,
-            delta_of: None,
+        // Logged as a local note (it never went over the wire) that carries the
+        // typed text and why it was refused, so a recording replays it as it was.
+        let note = serde_json::json!({
+            "type": "local.rejected",
+            "error": error.to_string(),
+            "text": text,
         });
+        self.push_note(at, note);
         fx.push(Effect::Rejected { error });
     }
 
     fn send_valid(&mut self, at: u64, value: Value, fx: &mut Vec<Effect>) {
         // Compact, key order kept: one message per event, as it will be on the wire.
         let text = value.to_string();
+        let notice = self.apply_outgoing(at, &value, &text);
+        fx.push(Effect::Send { text });
+        fx.extend(notice);
+    }
+
+    /// A client event that already went over the wire (read from a recording):
+    /// logged and applied as sent, never re-validated or sent again, because a
+    /// recording shows what happened, not what today's validator thinks of it.
+    pub(super) fn on_sent(&mut self, at: u64, raw: String) {
+        match serde_json::from_str::<Value>(&raw) {
+            Ok(value) if value.is_object() => {
+                self.apply_outgoing(at, &value, &raw);
+            }
+            _ => {
+                self.log.push(LogEntry {
+                    seq: 0,
+                    at_ms: at,
+                    dir: Direction::Client,
+                    kind: EntryKind::Malformed,
+                    type_name: Cow::Borrowed("(not an event)"),
+                    beta: false,
+                    summary: "a client message that is not a JSON object — shown raw".into(),
+                    raw: redact_text(&raw).into_owned(),
+                    response_id: None,
+                    item_id: None,
+                    call_id: None,
+                    help: None,
+                    delta_of: None,
+                });
+            }
+        }
+    }
+
+    /// Updates the state for an event leaving the client and logs it. Returns a
+    /// notice for the user when the event looks wrong in context.
+    fn apply_outgoing(&mut self, at: u64, value: &Value, text: &str) -> Option<Effect> {
         let ty = value
             .get("type")
             .and_then(Value::as_str)
@@ -152,7 +178,7 @@ impl Session {
                 if item.and_then(|i| i.get("type")).and_then(Value::as_str)
                     == Some("function_call_output")
                 {
-                    let id = str_at(&value, &["item", "call_id"])
+                    let id = str_at(value, &["item", "call_id"])
                         .unwrap_or("")
                         .to_string();
                     if !self.responses.call_answered(&id) {
@@ -168,17 +194,17 @@ impl Session {
             }
             _ => {}
         }
-        let summary = redact_text(&client_summary(&value)).into_owned();
+        let summary = redact_text(&client_summary(value)).into_owned();
         // The log is shown on screen and recorded: it gets the redacted form, the
         // wire gets the real one (an MCP `authorization` must reach the server).
         let mut shown = value.clone();
         let logged = if redact_value(&mut shown) {
             shown.to_string()
         } else {
-            text.clone()
+            text.to_string()
         };
-        let item_id = str_at(&value, &["item_id"]).map(str::to_string);
-        let response_id = str_at(&value, &["response_id"]).map(str::to_string);
+        let item_id = str_at(value, &["item_id"]).map(str::to_string);
+        let response_id = str_at(value, &["response_id"]).map(str::to_string);
         let type_name: Cow<'static, str> = crate::protocol::client_event::CLIENT_EVENT_TYPES
             .iter()
             .find(|t| **t == ty)
@@ -199,8 +225,7 @@ impl Session {
             help: None,
             delta_of: None,
         });
-        fx.push(Effect::Send { text });
-        fx.extend(notice);
+        notice
     }
 
     fn send_event(&mut self, at: u64, ev: ClientEvent, fx: &mut Vec<Effect>) {

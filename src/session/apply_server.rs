@@ -429,12 +429,22 @@ impl Session {
                     .join(" ")
             })
             .unwrap_or_default();
+        let (kind, summary) = match note.get("error").and_then(Value::as_str) {
+            Some(error) if type_name == "local.rejected" => {
+                let first = error.lines().next().unwrap_or("invalid event");
+                (
+                    EntryKind::Rejected,
+                    format!("not sent: {}", one_line(first, 200)),
+                )
+            }
+            _ => (EntryKind::Note, summary),
+        };
         let raw = redact_text(&note.to_string()).into_owned();
         self.log.push(LogEntry {
             seq: 0,
             at_ms: at,
             dir: Direction::Local,
-            kind: EntryKind::Note,
+            kind,
             type_name: Cow::Owned(type_name),
             beta: false,
             summary: redact_text(&summary).into_owned(),

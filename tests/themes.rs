@@ -1,0 +1,78 @@
+//! Shipped theme files parse and define every semantic name panes use.
+
+use std::collections::BTreeMap;
+
+const REQUIRED: &[&str] = &[
+    "border",
+    "border_focused",
+    "text",
+    "text_dim",
+    "log_client",
+    "log_server",
+    "log_local",
+    "log_error",
+    "log_warning",
+    "log_beta",
+    "meter_low",
+    "meter_mid",
+    "meter_high",
+    "selection",
+];
+
+const NAMED: &[&str] = &[
+    "black",
+    "red",
+    "green",
+    "yellow",
+    "blue",
+    "magenta",
+    "cyan",
+    "gray",
+    "dark_gray",
+    "light_red",
+    "light_green",
+    "light_yellow",
+    "light_blue",
+    "light_magenta",
+    "light_cyan",
+    "white",
+];
+
+fn is_colour(v: &str) -> bool {
+    NAMED.contains(&v)
+        || (v.len() == 7 && v.starts_with('#') && v[1..].chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[test]
+fn every_shipped_theme_parses_and_names_every_semantic_colour() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/themes");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        seen += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        let theme: BTreeMap<String, String> =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for name in REQUIRED {
+            let v = theme
+                .get(*name)
+                .unwrap_or_else(|| panic!("{} lacks {name}", path.display()));
+            assert!(
+                is_colour(v),
+                "{}: {name} = {v:?} is not a colour",
+                path.display()
+            );
+        }
+        for key in theme.keys() {
+            assert!(
+                REQUIRED.contains(&key.as_str()),
+                "{}: unknown key {key}",
+                path.display()
+            );
+        }
+    }
+    assert!(seen >= 1, "no theme shipped");
+}
