@@ -16,6 +16,12 @@ crate::wire_enum!(
     }
 );
 
+/// A count that a server sent as `null` is 0: one odd field must not make a
+/// whole `response.done` unreadable.
+fn zero_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Ok(Option::<u64>::deserialize(d)?.unwrap_or(0))
+}
+
 /// Why a response ended the way it did (`turn_detected`, `client_cancelled`,
 /// `max_output_tokens`, `content_filter`, or a failure's error).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -30,23 +36,23 @@ pub struct StatusDetails {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct CachedTokenDetails {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub text_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub audio_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub image_tokens: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct InputTokenDetails {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub cached_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub text_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub audio_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub image_tokens: u64,
     #[serde(default)]
     pub cached_tokens_details: CachedTokenDetails,
@@ -54,20 +60,20 @@ pub struct InputTokenDetails {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct OutputTokenDetails {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub text_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub audio_tokens: u64,
 }
 
 /// Token usage of one response; all counts default to 0 when a server omits them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Usage {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub total_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub input_tokens: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub output_tokens: u64,
     #[serde(default)]
     pub input_token_details: InputTokenDetails,
@@ -97,19 +103,34 @@ impl Response {
 
 impl std::ops::AddAssign for Usage {
     fn add_assign(&mut self, o: Usage) {
-        self.total_tokens += o.total_tokens;
-        self.input_tokens += o.input_tokens;
-        self.output_tokens += o.output_tokens;
+        self.total_tokens = self.total_tokens.saturating_add(o.total_tokens);
+        self.input_tokens = self.input_tokens.saturating_add(o.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(o.output_tokens);
         let (a, b) = (&mut self.input_token_details, o.input_token_details);
-        a.cached_tokens += b.cached_tokens;
-        a.text_tokens += b.text_tokens;
-        a.audio_tokens += b.audio_tokens;
-        a.image_tokens += b.image_tokens;
-        a.cached_tokens_details.text_tokens += b.cached_tokens_details.text_tokens;
-        a.cached_tokens_details.audio_tokens += b.cached_tokens_details.audio_tokens;
-        a.cached_tokens_details.image_tokens += b.cached_tokens_details.image_tokens;
-        self.output_token_details.text_tokens += o.output_token_details.text_tokens;
-        self.output_token_details.audio_tokens += o.output_token_details.audio_tokens;
+        a.cached_tokens = a.cached_tokens.saturating_add(b.cached_tokens);
+        a.text_tokens = a.text_tokens.saturating_add(b.text_tokens);
+        a.audio_tokens = a.audio_tokens.saturating_add(b.audio_tokens);
+        a.image_tokens = a.image_tokens.saturating_add(b.image_tokens);
+        a.cached_tokens_details.text_tokens = a
+            .cached_tokens_details
+            .text_tokens
+            .saturating_add(b.cached_tokens_details.text_tokens);
+        a.cached_tokens_details.audio_tokens = a
+            .cached_tokens_details
+            .audio_tokens
+            .saturating_add(b.cached_tokens_details.audio_tokens);
+        a.cached_tokens_details.image_tokens = a
+            .cached_tokens_details
+            .image_tokens
+            .saturating_add(b.cached_tokens_details.image_tokens);
+        self.output_token_details.text_tokens = self
+            .output_token_details
+            .text_tokens
+            .saturating_add(o.output_token_details.text_tokens);
+        self.output_token_details.audio_tokens = self
+            .output_token_details
+            .audio_tokens
+            .saturating_add(o.output_token_details.audio_tokens);
     }
 }
 

@@ -305,6 +305,12 @@ pub fn beta_to_ga(value: Value) -> Value {
     if !audio.is_empty() {
         m.insert("audio".into(), Value::Object(audio));
     }
-    m.insert("type".into(), Value::String("realtime".into()));
+    let kind = if m.get("object").and_then(Value::as_str) == Some("realtime.transcription_session")
+    {
+        "transcription"
+    } else {
+        "realtime"
+    };
+    m.insert("type".into(), Value::String(kind.into()));
     Value::Object(m)
 }

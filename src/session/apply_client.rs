@@ -102,10 +102,17 @@ impl Session {
     fn reject(&mut self, at: u64, text: String, error: ValidationError, fx: &mut Vec<Effect>) {
         // Logged as a local note (it never went over the wire) that carries the
         // typed text and why it was refused, so a recording replays it as it was.
+        let shown = match serde_json::from_str::<Value>(&text) {
+            Ok(mut v) => {
+                redact_value(&mut v);
+                v.to_string()
+            }
+            Err(_) => redact_text(&text).into_owned(),
+        };
         let note = serde_json::json!({
             "type": "local.rejected",
-            "error": error.to_string(),
-            "text": text,
+            "error": redact_text(&error.to_string()),
+            "text": shown,
         });
         self.push_note(at, note);
         fx.push(Effect::Rejected { error });
@@ -163,11 +170,13 @@ impl Session {
         match ty.as_str() {
             "session.update" => {
                 if let Some(s) = value.get("session") {
-                    let ga = if is_beta_session(s) {
+                    let mut ga = if is_beta_session(s) {
                         beta_to_ga(s.clone())
                     } else {
                         s.clone()
                     };
+                    // Kept for the diff shown on screen: no credentials in it.
+                    redact_value(&mut ga);
                     self.config.requested = Some(ga);
                     self.config.awaiting_update = true;
                 }

@@ -10,7 +10,7 @@ use super::summary::{one_line, server_summary};
 use super::{Effect, ErrorRecord, NoticeLevel, Phase, Session, TransportStatus};
 use crate::protocol::error_help::explain;
 use crate::protocol::item::{ItemType, Role};
-use crate::protocol::redact::redact_text;
+use crate::protocol::redact::{redact_text, redact_value};
 use crate::protocol::server_event::{decode_server, DecodeOutcome, ServerEvent};
 use crate::protocol::Direction;
 
@@ -79,12 +79,10 @@ fn nonempty(s: Option<&str>) -> Option<String> {
 
 impl Session {
     pub(super) fn on_server(&mut self, at: u64, raw: String, fx: &mut Vec<Effect>) {
+        // Secrets never enter the session: what is decoded, summarized, kept and
+        // shown is the redacted text.
+        let raw = redact_server_text(raw);
         let decoded = decode_server(&raw);
-        // Decoding saw the original; everything kept for display is redacted.
-        let raw = match redact_text(&raw) {
-            Cow::Borrowed(_) => raw,
-            Cow::Owned(r) => r,
-        };
         let type_name: Cow<'static, str> = match (decoded.ga_type, &decoded.wire_type) {
             (Some(ga), _) => Cow::Borrowed(ga),
             (None, Some(w)) => Cow::Owned(w.to_string()),
@@ -111,10 +109,7 @@ impl Session {
                 entry.response_id = nonempty(r);
                 entry.item_id = nonempty(i);
                 entry.call_id = nonempty(c);
-                entry.summary = match redact_text(&server_summary(&ev)) {
-                    Cow::Borrowed(s) => s.to_string(),
-                    Cow::Owned(s) => s,
-                };
+                entry.summary = server_summary(&ev);
                 entry.delta_of = delta_key(&ev);
                 if let ServerEvent::Error(e) = &ev {
                     entry.kind = EntryKind::Error;
@@ -229,18 +224,24 @@ impl Session {
             E::ItemDeleted(r) => self.conversation.remove(&r.item_id),
             E::InputTranscriptionDelta(d) => {
                 let item = self.user_audio_item(&d.item_id, at);
-                let part = item.part_mut(d.content_index.unwrap_or(0));
-                part.text.push_str(&d.delta);
+                if let Some(part) = item.part_mut(d.content_index.unwrap_or(0)) {
+                    part.text.push_str(&d.delta);
+                }
             }
             E::InputTranscriptionCompleted(c) => {
                 let item = self.user_audio_item(&c.item_id, at);
-                let part = item.part_mut(c.content_index);
-                part.text = c.transcript;
-                part.transcript_pending = false;
+                if let Some(part) = item.part_mut(c.content_index) {
+                    part.text = c.transcript;
+                    part.transcript_pending = false;
+                    part.transcript_final = true;
+                }
             }
             E::InputTranscriptionFailed(f) => {
                 let item = self.user_audio_item(&f.item_id, at);
-                item.part_mut(f.content_index).transcript_pending = false;
+                if let Some(part) = item.part_mut(f.content_index) {
+                    part.transcript_pending = false;
+                    part.transcript_final = true;
+                }
                 item.transcription_error = Some(format!(
                     "{}: {}",
                     f.error.code().unwrap_or("transcription failed"),
@@ -262,9 +263,10 @@ impl Session {
             }
             E::ResponseDone(r) => {
                 let resp = r.response;
-                self.responses.done(&resp, at);
+                let first = self.responses.done(&resp, at);
                 self.turns.response_done(&resp.id, at);
-                if let Some(u) = resp.usage() {
+                // A repeated response.done must not count its tokens twice.
+                if let Some(u) = resp.usage().filter(|_| first) {
                     let model = self.config.effective.as_ref().and_then(|s| s.model.clone());
                     self.usage.add(u, model.as_deref(), &self.opts.prices);
                 }
@@ -272,7 +274,9 @@ impl Session {
                     if let Some(id) = &item.id {
                         let kind = item.kind.clone();
                         self.conversation.entry(id, kind, at);
-                        if !resp.is_out_of_band() {
+                        // Only a response that names its conversation is known to write to
+                        // it; beta servers omit conversation_id even for out-of-band ones.
+                        if matches!(resp.conversation_id, Some(Some(_))) {
                             self.conversation.ensure_in_order(id);
                         }
                     }
@@ -306,17 +310,20 @@ impl Session {
             }
             E::ContentPartAdded(p) | E::ContentPartDone(p) => {
                 let item = self.conversation.entry(&p.item_id, ItemType::Message, at);
-                let part = item.part_mut(p.content_index);
-                part.kind.get_or_insert(p.part.kind.clone());
-                if let Some(w) = p.part.words().filter(|w| !w.is_empty()) {
-                    part.text = w.to_string();
+                if let Some(part) = item.part_mut(p.content_index) {
+                    part.kind.get_or_insert(p.part.kind.clone());
+                    if let Some(w) = p.part.words().filter(|w| !w.is_empty()) {
+                        part.text = w.to_string();
+                    }
                 }
             }
             E::OutputTextDelta(d) | E::OutputAudioTranscriptDelta(d) => {
                 self.turns.delta(&d.response_id, at);
                 let item = self.conversation.entry(&d.item_id, ItemType::Message, at);
                 item.role.get_or_insert(Role::Assistant);
-                item.part_mut(d.content_index).text.push_str(&d.delta);
+                if let Some(part) = item.part_mut(d.content_index) {
+                    part.text.push_str(&d.delta);
+                }
             }
             E::OutputAudioDelta(d) => {
                 self.audio_deltas += 1;
@@ -325,7 +332,9 @@ impl Session {
             E::OutputTextDone(d) | E::OutputAudioTranscriptDone(d) | E::OutputAudioDone(d) => {
                 if let Some(words) = d.text.or(d.transcript) {
                     let item = self.conversation.entry(&d.item_id, ItemType::Message, at);
-                    item.part_mut(d.content_index).text = words;
+                    if let Some(part) = item.part_mut(d.content_index) {
+                        part.text = words;
+                    }
                 }
             }
             E::FunctionCallArgumentsDelta(d) => {
@@ -372,6 +381,17 @@ impl Session {
     }
 
     pub(super) fn on_transport(&mut self, at: u64, status: TransportStatus, fx: &mut Vec<Effect>) {
+        // Transport errors can quote a request (an HTTP 401 body names the key):
+        // redact once, before the text reaches the phase, a notice or the log.
+        let status = match status {
+            TransportStatus::Closed { reason } => TransportStatus::Closed {
+                reason: redact_text(&reason).into_owned(),
+            },
+            TransportStatus::Failed { reason } => TransportStatus::Failed {
+                reason: redact_text(&reason).into_owned(),
+            },
+            other => other,
+        };
         let note = match &status {
             TransportStatus::Connecting { endpoint } => {
                 self.phase = Phase::Connecting;
@@ -455,6 +475,40 @@ impl Session {
             help: None,
             delta_of: None,
         });
+    }
+}
+
+/// Fragments of key names whose values are secrets (MCP `authorization`, custom
+/// headers), without their first letter so either case matches: a cheap test
+/// before paying for a parse and a field-level redaction.
+const SECRET_FIELD_HINTS: &[&str] = &[
+    "uthorization",
+    "eaders\"",
+    "pi_key",
+    "piKey",
+    "pi-key",
+    "ecret",
+    "assword",
+    "ccess_token",
+];
+
+fn redact_server_text(raw: String) -> String {
+    let raw = match redact_text(&raw) {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(r) => r,
+    };
+    if !SECRET_FIELD_HINTS.iter().any(|h| raw.contains(h)) {
+        return raw;
+    }
+    match serde_json::from_str::<Value>(&raw) {
+        Ok(mut v) => {
+            if redact_value(&mut v) {
+                v.to_string()
+            } else {
+                raw
+            }
+        }
+        Err(_) => raw,
     }
 }
 

@@ -13,7 +13,14 @@ pub struct PartText {
     pub text: String,
     /// An input audio part whose transcript has not arrived (or was never asked for).
     pub transcript_pending: bool,
+    /// Transcription finished (completed or failed): later item echoes with
+    /// `transcript: null` must not make it pending again.
+    pub transcript_final: bool,
 }
+
+/// Content parts beyond this index are ignored: real items have one or two, and a
+/// hostile `content_index` must not make the session allocate gigabytes.
+pub const MAX_CONTENT_PARTS: u32 = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConvItem {
@@ -59,12 +66,16 @@ impl ConvItem {
         self.parts.iter().map(|p| p.text.as_str()).collect()
     }
 
-    pub fn part_mut(&mut self, index: u32) -> &mut PartText {
+    /// The part at `index`, created if needed; `None` past [`MAX_CONTENT_PARTS`].
+    pub fn part_mut(&mut self, index: u32) -> Option<&mut PartText> {
+        if index >= MAX_CONTENT_PARTS {
+            return None;
+        }
         let i = index as usize;
         if self.parts.len() <= i {
             self.parts.resize_with(i + 1, PartText::default);
         }
-        &mut self.parts[i]
+        self.parts.get_mut(i)
     }
 
     /// Takes what a server item says, without erasing words already assembled
@@ -78,7 +89,9 @@ impl ConvItem {
             self.status = item.status.clone();
         }
         for (i, part) in item.parts().iter().enumerate() {
-            let p = self.part_mut(i as u32);
+            let Some(p) = self.part_mut(i as u32) else {
+                break;
+            };
             p.kind = Some(part.kind.clone());
             match part.words() {
                 Some(w) if !w.is_empty() => {
@@ -87,7 +100,10 @@ impl ConvItem {
                 }
                 _ => {
                     // `transcript: null` on an input_audio part: transcription to come.
-                    if part.kind == ContentType::InputAudio && p.text.is_empty() {
+                    if part.kind == ContentType::InputAudio
+                        && p.text.is_empty()
+                        && !p.transcript_final
+                    {
                         p.transcript_pending = matches!(part.transcript, Some(None) | None);
                     }
                 }
@@ -209,12 +225,12 @@ impl Conversation {
                 next: next.clone(),
             },
         );
-        match prev {
-            Some(p) => self.links.get_mut(p).expect("linked").next = Some(id.to_string()),
+        match prev.and_then(|p| self.links.get_mut(p)) {
+            Some(l) => l.next = Some(id.to_string()),
             None => self.head = Some(id.to_string()),
         }
-        match next {
-            Some(n) => self.links.get_mut(&n).expect("linked").prev = Some(id.to_string()),
+        match next.as_deref().and_then(|n| self.links.get_mut(n)) {
+            Some(l) => l.prev = Some(id.to_string()),
             None => self.tail = Some(id.to_string()),
         }
     }
@@ -223,18 +239,23 @@ impl Conversation {
         let Some(l) = self.links.remove(id) else {
             return false;
         };
-        match &l.prev {
-            Some(p) => self.links.get_mut(p).expect("linked").next = l.next.clone(),
+        match l.prev.as_deref().and_then(|p| self.links.get_mut(p)) {
+            Some(pl) => pl.next = l.next.clone(),
             None => self.head = l.next.clone(),
         }
-        match &l.next {
-            Some(n) => self.links.get_mut(n).expect("linked").prev = l.prev.clone(),
+        match l.next.as_deref().and_then(|n| self.links.get_mut(n)) {
+            Some(nl) => nl.prev = l.prev.clone(),
             None => self.tail = l.prev.clone(),
         }
         true
     }
 
     fn place(&mut self, id: &str, placement: Placement<'_>) {
+        // An item cannot follow itself; a server saying so gets the item appended.
+        let placement = match placement {
+            Placement::After(p) if p == id => Placement::End,
+            other => other,
+        };
         match placement {
             Placement::First => self.link_after(None, id),
             Placement::After(prev) if self.contains(prev) => self.link_after(Some(prev), id),
@@ -254,7 +275,7 @@ impl Conversation {
         }
         if let Some(followers) = self.waiting_for.remove(id) {
             // Inserting each right after `id`, last first, keeps their arrival order.
-            for f in followers.into_iter().rev() {
+            for f in followers.into_iter().rev().filter(|f| f != id) {
                 if self.unlink(&f) {
                     self.link_after(Some(id), &f);
                 }
@@ -262,7 +283,10 @@ impl Conversation {
         }
     }
 
+    /// `conversation.item.deleted`: gone from the order and forgotten, so an item
+    /// re-created later with the same id starts clean.
     pub fn remove(&mut self, id: &str) {
         self.unlink(id);
+        self.items.remove(id);
     }
 }

@@ -91,6 +91,8 @@ impl Responses {
             out_of_band,
         };
         match self.index.get(&r.id) {
+            // A late or repeated response.created must not reopen a finished response.
+            Some(&i) if self.list[i].done_ms.is_some() => {}
             Some(&i) => self.list[i] = state,
             None => {
                 self.index.insert(r.id.clone(), self.list.len());
@@ -99,13 +101,17 @@ impl Responses {
         }
     }
 
-    /// Records the final state. A `response.done` for a response we never saw
-    /// created (joined late, or a lost event) is recorded all the same.
-    pub fn done(&mut self, r: &Response, at_ms: u64) {
+    /// Records the final state and returns whether this was the first
+    /// `response.done` for it. One for a response we never saw created (joined
+    /// late, or a lost event) is recorded all the same.
+    pub fn done(&mut self, r: &Response, at_ms: u64) -> bool {
         if self.get(&r.id).is_none() {
             self.created(r, at_ms);
         }
-        let st = self.get_mut(&r.id).expect("just ensured");
+        let Some(st) = self.get_mut(&r.id) else {
+            return false;
+        };
+        let first = st.done_ms.is_none();
         st.status = r.status.clone().unwrap_or(ResponseStatus::Completed);
         st.status_details = r.status_details().cloned();
         st.done_ms = Some(at_ms);
@@ -132,6 +138,7 @@ impl Responses {
                 }
             }
         }
+        first
     }
 
     pub fn output_item(&mut self, response_id: &str, item_id: &str) {
