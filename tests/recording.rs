@@ -11,8 +11,9 @@ use rtconsole::recording::{
 };
 use serde_json::json;
 
-const SK_PROJ: &str = "sk-proj-Ab3dEf6hIj9kLmN0pQ_rStUvW-xYz12345";
-const EK: &str = "ek_68af296e8e408191a1120ab6383263c2";
+mod common;
+
+use common::{EK, SK_PROJ};
 
 fn started_at() -> SystemTime {
     // Whole milliseconds: the header stores no finer precision.

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::sequence;
+use common::{sequence, SK, SK_PROJ};
 use rtconsole::protocol::response::ResponseStatus;
 use rtconsole::protocol::Dialect;
 use rtconsole::session::{
@@ -528,7 +528,7 @@ fn the_errors_sequence_yields_explained_errors() {
 #[test]
 fn secrets_in_server_error_messages_never_reach_the_log_summary_or_notice() {
     let mut s = session();
-    let key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789";
+    let key = SK_PROJ;
     let fx = server(
         &mut s,
         1,
@@ -677,7 +677,7 @@ fn transport_changes_are_logged_as_local_notes_without_secrets() {
     s.handle(Input::Transport {
         at_ms: 0,
         status: TransportStatus::Connecting {
-            endpoint: "https://x/v1?key=sk-abcdefghijklmnopqrstuvwxyz012345".into(),
+            endpoint: format!("https://x/v1?key={SK}"),
         },
     });
     s.handle(Input::Transport {
@@ -693,7 +693,7 @@ fn transport_changes_are_logged_as_local_notes_without_secrets() {
     let log = s.log().entries();
     assert_eq!(log.len(), 3);
     assert!(log.iter().all(|e| e.kind == EntryKind::Note));
-    assert!(!log[0].raw.contains("abcdefghijklmnop"), "{}", log[0].raw);
+    assert!(!log[0].raw.contains("FAKEfakeFAKE"), "{}", log[0].raw);
     assert!(matches!(s.phase(), rtconsole::session::Phase::Closed(_)));
     assert!(matches!(
         &fx[0],
@@ -764,7 +764,7 @@ fn the_clock_only_moves_forward_with_inputs() {
 #[test]
 fn a_secret_in_a_sent_event_reaches_the_wire_but_not_the_log() {
     let mut s = session();
-    let token = "sk-proj-0123456789abcdefghijklmnopqrstuv";
+    let token = SK_PROJ;
     let fx = send(
         &mut s,
         1,

@@ -1,6 +1,9 @@
 //! Odd or hostile server input and secrets: the session never panics, never
 //! balloons, and never shows a secret. Cases from the first review of the core.
 
+mod common;
+
+use common::{EK, SK_PROJ};
 use rtconsole::protocol::response::ResponseStatus;
 use rtconsole::session::{Effect, Input, Phase, Session, SessionOptions, TransportStatus};
 use serde_json::{json, Value};
@@ -87,7 +90,7 @@ fn a_deleted_item_recreated_with_the_same_id_starts_clean() {
 
 #[test]
 fn a_transport_failure_quoting_a_key_shows_it_nowhere() {
-    let key = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv";
+    let key = SK_PROJ;
     let mut s = Session::new(SessionOptions::default());
     let fx = s.handle(Input::Transport {
         at_ms: 1,
@@ -146,15 +149,15 @@ fn an_mcp_credential_stays_out_of_the_config_diff_the_rejection_note_and_server_
 #[test]
 fn a_secret_at_the_end_of_a_long_message_is_redacted_before_the_summary_cuts_it() {
     let mut s = Session::new(SessionOptions::default());
-    let msg = format!("{} ek_68af296e8e408191a1120ab6383263c2", "x".repeat(103));
+    let msg = format!("{} {EK}", "x".repeat(103));
     server(
         &mut s,
         1,
         json!({"type":"error","event_id":"e","error":{"type":"invalid_request_error","code":null,"message":msg,"param":null,"event_id":null}}),
     );
     let e = &s.log().entries()[0];
-    assert!(!e.summary.contains("68af296e8e40"), "{}", e.summary);
-    assert!(!s.errors()[0].message.contains("68af296e8e40"));
+    assert!(!e.summary.contains("FAKEfakeFAKE"), "{}", e.summary);
+    assert!(!s.errors()[0].message.contains("FAKEfakeFAKE"));
 }
 
 #[test]
