@@ -119,7 +119,7 @@ pub enum ClientEvent {
     },
 }
 
-/// Every client event type, in protocol order (GA first, then beta-only).
+/// Every client event type, in protocol order: GA first, then the beta-only one.
 pub const CLIENT_EVENT_TYPES: &[&str] = &[
     "session.update",
     "input_audio_buffer.append",
@@ -134,6 +134,10 @@ pub const CLIENT_EVENT_TYPES: &[&str] = &[
     "response.cancel",
     "transcription_session.update",
 ];
+
+/// The GA client event types: all but the beta-only last one.
+pub const GA_CLIENT_EVENT_TYPES: &[&str] =
+    CLIENT_EVENT_TYPES.split_at(CLIENT_EVENT_TYPES.len() - 1).0;
 
 impl ClientEvent {
     pub fn type_name(&self) -> &'static str {

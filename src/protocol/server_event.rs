@@ -241,54 +241,75 @@ fn leading_type(raw: &str) -> Option<&str> {
 
 /// Decodes one server message. Never fails: every outcome is data.
 pub fn decode_server(raw: &str) -> Decoded {
-    // Fast path: one parse. The payload's `extra` catches `type` and `event_id`,
-    // which are taken back out here.
+    // Fast path, one parse: the type is read off the leading key and the payload's
+    // `extra` catches `type` and `event_id`, which `settle` takes back out.
     if let Some(ty) = leading_type(raw) {
-        if let Some((wire, ga, beta, result)) = dispatch(ty, raw) {
-            return match result {
-                Ok(mut event) => {
-                    let extra = event.extra_mut();
-                    extra.shift_remove("type");
-                    let event_id = match extra.shift_remove("event_id") {
-                        Some(Value::String(id)) => Some(id),
-                        Some(other) => {
-                            extra.insert("event_id".into(), other);
-                            None
-                        }
-                        None => None,
-                    };
-                    let beta_shape = matches!(&event,
-                        ServerEvent::SessionCreated(s) | ServerEvent::SessionUpdated(s) if s.beta_shape);
-                    Decoded {
-                        wire_type: Some(Cow::Borrowed(wire)),
-                        ga_type: Some(ga),
-                        beta: beta || beta_shape,
-                        event_id,
-                        outcome: DecodeOutcome::Known(event),
-                    }
-                }
-                Err(e) if e.is_syntax() || e.is_eof() => Decoded {
-                    wire_type: Some(Cow::Borrowed(wire)),
-                    ga_type: Some(ga),
-                    beta,
-                    event_id: None,
-                    outcome: DecodeOutcome::NotAnEvent {
-                        error: format!("not valid JSON: {e}"),
-                    },
-                },
-                Err(e) => Decoded {
-                    wire_type: Some(Cow::Borrowed(wire)),
-                    ga_type: Some(ga),
-                    beta,
-                    event_id: None,
-                    outcome: DecodeOutcome::Malformed {
-                        error: e.to_string(),
-                    },
-                },
-            };
+        if let Some(found) = dispatch(ty, raw) {
+            return settle(found, None);
         }
     }
     decode_slow(raw)
+}
+
+/// Turns a dispatched decode into its outcome. `event_id` is the envelope's, for
+/// when the payload could not be read.
+fn settle(
+    (wire, ga, beta, result): (
+        &'static str,
+        &'static str,
+        bool,
+        Result<ServerEvent, serde_json::Error>,
+    ),
+    event_id: Option<String>,
+) -> Decoded {
+    let (beta, event_id, outcome) = match result {
+        Ok(mut event) => {
+            let extra = event.extra_mut();
+            extra.shift_remove("type");
+            let event_id = match extra.shift_remove("event_id") {
+                Some(Value::String(id)) => Some(id),
+                Some(other) => {
+                    extra.insert("event_id".into(), other);
+                    None
+                }
+                None => None,
+            };
+            let beta_shape = matches!(&event,
+                ServerEvent::SessionCreated(s) | ServerEvent::SessionUpdated(s) if s.beta_shape);
+            (beta || beta_shape, event_id, DecodeOutcome::Known(event))
+        }
+        Err(e) if e.is_syntax() || e.is_eof() => (
+            beta,
+            event_id,
+            DecodeOutcome::NotAnEvent {
+                error: format!("not valid JSON: {e}"),
+            },
+        ),
+        Err(e) => (
+            beta,
+            event_id,
+            DecodeOutcome::Malformed {
+                error: e.to_string(),
+            },
+        ),
+    };
+    Decoded {
+        wire_type: Some(Cow::Borrowed(wire)),
+        ga_type: Some(ga),
+        beta,
+        event_id,
+        outcome,
+    }
+}
+
+fn not_an_event(error: String, event_id: Option<String>) -> Decoded {
+    Decoded {
+        wire_type: None,
+        ga_type: None,
+        beta: false,
+        event_id,
+        outcome: DecodeOutcome::NotAnEvent { error },
+    }
 }
 
 /// Any message the fast path did not settle: `type` not first, unknown types
@@ -303,50 +324,14 @@ fn decode_slow(raw: &str) -> Decoded {
                 Ok(Value::Object(_)) => format!("bad envelope: {e}"),
                 Ok(_) => "not a JSON object".to_string(),
             };
-            return Decoded {
-                wire_type: None,
-                ga_type: None,
-                beta: false,
-                event_id: None,
-                outcome: DecodeOutcome::NotAnEvent { error },
-            };
+            return not_an_event(error, None);
         }
     };
     let Some(ty) = env.ty else {
-        return Decoded {
-            wire_type: None,
-            ga_type: None,
-            beta: false,
-            event_id: env.event_id,
-            outcome: DecodeOutcome::NotAnEvent {
-                error: "the message has no \"type\" field".into(),
-            },
-        };
+        return not_an_event("the message has no \"type\" field".into(), env.event_id);
     };
     match dispatch(&ty, raw) {
-        Some((wire, ga, beta, Ok(mut event))) => {
-            let extra = event.extra_mut();
-            extra.shift_remove("type");
-            extra.shift_remove("event_id");
-            let beta_shape = matches!(&event,
-                ServerEvent::SessionCreated(s) | ServerEvent::SessionUpdated(s) if s.beta_shape);
-            Decoded {
-                wire_type: Some(Cow::Borrowed(wire)),
-                ga_type: Some(ga),
-                beta: beta || beta_shape,
-                event_id: env.event_id,
-                outcome: DecodeOutcome::Known(event),
-            }
-        }
-        Some((wire, ga, beta, Err(e))) => Decoded {
-            wire_type: Some(Cow::Borrowed(wire)),
-            ga_type: Some(ga),
-            beta,
-            event_id: env.event_id,
-            outcome: DecodeOutcome::Malformed {
-                error: e.to_string(),
-            },
-        },
+        Some(found) => settle(found, env.event_id),
         None => Decoded {
             wire_type: Some(Cow::Owned(ty.into_owned())),
             ga_type: None,

@@ -14,6 +14,7 @@ mod common;
 mod events;
 mod ga_session;
 mod items;
+mod message;
 mod report;
 mod response_params;
 mod shape;

@@ -381,52 +381,53 @@ impl Session {
     }
 
     pub(super) fn on_transport(&mut self, at: u64, status: TransportStatus, fx: &mut Vec<Effect>) {
-        // Transport errors can quote a request (an HTTP 401 body names the key):
-        // redact once, before the text reaches the phase, a notice or the log.
-        let status = match status {
-            TransportStatus::Closed { reason } => TransportStatus::Closed {
-                reason: redact_text(&reason).into_owned(),
-            },
-            TransportStatus::Failed { reason } => TransportStatus::Failed {
-                reason: redact_text(&reason).into_owned(),
-            },
-            other => other,
-        };
-        let note = match &status {
-            TransportStatus::Connecting { endpoint } => {
-                self.phase = Phase::Connecting;
-                json!({"type": "local.transport", "state": "connecting", "endpoint": redact_text(endpoint)})
-            }
-            TransportStatus::Connected => {
-                self.phase = Phase::Connected;
-                json!({"type": "local.transport", "state": "connected"})
-            }
-            TransportStatus::ChannelOpen => {
-                self.phase = Phase::Open;
-                json!({"type": "local.transport", "state": "data channel open"})
-            }
-            TransportStatus::Closed { reason } => {
-                self.phase = Phase::Closed(reason.clone());
-                fx.push(Effect::Notice {
-                    level: NoticeLevel::Warning,
-                    text: format!("connection closed: {reason}"),
-                });
-                json!({"type": "local.transport", "state": "closed", "reason": redact_text(reason)})
-            }
-            TransportStatus::Failed { reason } => {
-                self.phase = Phase::Failed(reason.clone());
-                fx.push(Effect::Notice {
-                    level: NoticeLevel::Error,
-                    text: format!("connection failed: {reason}"),
-                });
-                json!({"type": "local.transport", "state": "failed", "reason": redact_text(reason)})
-            }
+        // Transport text can quote a request (an HTTP 401 body names the key): it is
+        // redacted before it reaches the phase, a notice or the log.
+        let redact = |s: String| redact_text(&s).into_owned();
+        let (phase, state, detail, level) = match status {
             TransportStatus::Stats(s) => {
                 // Stats arrive every second; they update the status bar, not the log.
-                self.stats = *s;
+                self.stats = s;
                 return;
             }
+            TransportStatus::Connecting { endpoint } => (
+                Phase::Connecting,
+                "connecting",
+                Some(("endpoint", redact(endpoint))),
+                None,
+            ),
+            TransportStatus::Connected => (Phase::Connected, "connected", None, None),
+            TransportStatus::ChannelOpen => (Phase::Open, "data channel open", None, None),
+            TransportStatus::Closed { reason } => {
+                let r = redact(reason);
+                (
+                    Phase::Closed(r.clone()),
+                    "closed",
+                    Some(("reason", r)),
+                    Some(NoticeLevel::Warning),
+                )
+            }
+            TransportStatus::Failed { reason } => {
+                let r = redact(reason);
+                (
+                    Phase::Failed(r.clone()),
+                    "failed",
+                    Some(("reason", r)),
+                    Some(NoticeLevel::Error),
+                )
+            }
         };
+        let mut note = json!({"type": "local.transport", "state": state});
+        if let Some((key, text)) = detail {
+            if let Some(level) = level {
+                fx.push(Effect::Notice {
+                    level,
+                    text: format!("connection {state}: {text}"),
+                });
+            }
+            note[key] = Value::String(text);
+        }
+        self.phase = phase;
         self.push_note(at, note);
     }
 

@@ -37,21 +37,32 @@ fn quote(s: &str) -> String {
 
 fn item_summary(item: &Item) -> String {
     let id = item.id.as_deref().unwrap_or("?");
-    let who = item.role.as_ref().map(|r| r.as_str()).unwrap_or("");
-    let words = item.words();
-    match (item.kind.as_str(), words.is_empty()) {
-        ("function_call", _) => format!(
+    match item.kind.as_str() {
+        "function_call" => format!(
             "{id} function_call {}({})",
             item.name.as_deref().unwrap_or("?"),
             one_line(item.arguments.as_deref().unwrap_or(""), MAX_QUOTE)
         ),
-        ("function_call_output", _) => format!(
+        "function_call_output" => format!(
             "{id} function_call_output {} = {}",
             item.call_id.as_deref().unwrap_or("?"),
             one_line(item.output.as_deref().unwrap_or(""), MAX_QUOTE)
         ),
-        (kind, true) => format!("{id} {who} {kind}").replace("  ", " "),
-        (kind, false) => format!("{id} {who} {kind}: {}", quote(&words)).replace("  ", " "),
+        kind => {
+            let mut s = String::from(id);
+            if let Some(role) = &item.role {
+                s.push(' ');
+                s.push_str(role.as_str());
+            }
+            s.push(' ');
+            s.push_str(kind);
+            let words = item.words();
+            if !words.is_empty() {
+                s.push_str(": ");
+                s.push_str(&quote(&words));
+            }
+            s
+        }
     }
 }
 

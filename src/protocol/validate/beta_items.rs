@@ -1,11 +1,13 @@
 //! Beta conversation items (protocol §4.4, beta): the flat item with `text`/`audio`
 //! assistant parts and no MCP items.
 
-use super::checks::{check_base64, check_json_string, check_output_string};
-use super::common::{ITEM_OBJECT, ITEM_STATUS, NULLABLE_STR};
+use super::checks::check_base64;
+use super::common::NULLABLE_STR;
+use super::items::{
+    FUNCTION_CALL, FUNCTION_CALL_OUTPUT, INPUT_TEXT as TEXT_PART, ITEM_FIX, ITEM_REFERENCE,
+};
+use super::message::{message_role, message_union};
 use super::shape::{opt, req, ObjectShape, Shape, Tagged};
-
-const TEXT_PART: ObjectShape = ObjectShape::new(&[req("text", &Shape::Str, "add \"text\": \"…\"")]);
 
 const AUDIO_PART: ObjectShape = ObjectShape::new(&[
     req(
@@ -60,79 +62,13 @@ const ASSISTANT_CONTENT: Tagged = Tagged {
     assume: Some("text"),
 };
 
-macro_rules! message_role {
-    ($content:expr) => {
-        ObjectShape::new(&[
-            opt("type", &Shape::Any),
-            req(
-                "content",
-                &Shape::Array(&Shape::Tagged($content)),
-                "add \"content\": [{\"type\": \"input_text\", \"text\": \"…\"}]",
-            ),
-            opt("id", &Shape::Str),
-            opt("object", &ITEM_OBJECT),
-            opt("status", &ITEM_STATUS),
-        ])
-    };
-}
-
 const SYSTEM_MESSAGE: ObjectShape = message_role!(&SYSTEM_CONTENT);
 const USER_MESSAGE: ObjectShape = message_role!(&USER_CONTENT);
 const ASSISTANT_MESSAGE: ObjectShape = message_role!(&ASSISTANT_CONTENT);
 
-const MESSAGE: Tagged = Tagged {
-    what: "message",
-    tag: "role",
-    variants: &[
-        ("user", Shape::Object(&USER_MESSAGE)),
-        ("system", Shape::Object(&SYSTEM_MESSAGE)),
-        ("assistant", Shape::Object(&ASSISTANT_MESSAGE)),
-    ],
-    legacy: &[(
-        "developer",
-        "the Realtime API has no developer role; use \"system\"",
-    )],
-    fix: "add \"role\": \"user\" (or \"system\", \"assistant\")",
-    assume: None,
-};
-
-const FUNCTION_CALL: ObjectShape = ObjectShape::new(&[
-    req("name", &Shape::Str, "add \"name\": the function's name"),
-    req(
-        "arguments",
-        &Shape::Custom(check_json_string),
-        "add \"arguments\": a JSON-encoded string such as \"{}\"",
-    ),
-    opt("call_id", &Shape::Str),
-    opt("id", &Shape::Str),
-    opt("object", &ITEM_OBJECT),
-    opt("status", &ITEM_STATUS),
-]);
-
-const FUNCTION_CALL_OUTPUT: ObjectShape = ObjectShape::new(&[
-    req(
-        "call_id",
-        &Shape::Str,
-        "add \"call_id\": the call_id of the function_call you are answering",
-    ),
-    req(
-        "output",
-        &Shape::Custom(check_output_string),
-        "add \"output\": the result as a string (JSON-encode structured results)",
-    ),
-    opt("id", &Shape::Str),
-    opt("object", &ITEM_OBJECT),
-    opt("status", &ITEM_STATUS),
-]);
-
-const ITEM_REFERENCE: ObjectShape = ObjectShape::new(&[req(
-    "id",
-    &Shape::Str,
-    "add \"id\": the id of an existing conversation item",
-)]);
+const MESSAGE: Tagged = message_union!(&USER_MESSAGE, &SYSTEM_MESSAGE, &ASSISTANT_MESSAGE);
 
 const GA_ONLY: &str = "MCP items exist only in the GA API";
-const ITEM_FIX: &str = "add \"type\": \"message\" (or \"function_call_output\", \"function_call\")";
 
 const ITEM_UNION: Tagged = Tagged {
     what: "item",

@@ -14,94 +14,18 @@ use super::shape::{opt, req, Field, ObjectShape, Shape};
 use super::suggest::{closest, quoted_list};
 use super::walk::walk;
 use super::Problem;
+use crate::protocol::client_event::{CLIENT_EVENT_TYPES, GA_CLIENT_EVENT_TYPES};
+use crate::protocol::server_event::KNOWN_SERVER_EVENTS;
 use crate::protocol::Dialect;
 
-pub(crate) const GA_CLIENT_TYPES: &[&str] = &[
-    "session.update",
-    "input_audio_buffer.append",
-    "input_audio_buffer.commit",
-    "input_audio_buffer.clear",
-    "output_audio_buffer.clear",
-    "conversation.item.create",
-    "conversation.item.retrieve",
-    "conversation.item.truncate",
-    "conversation.item.delete",
-    "response.create",
-    "response.cancel",
-];
+// One source for the names: the typed events and the decoder's table.
+pub(crate) const GA_CLIENT_TYPES: &[&str] = GA_CLIENT_EVENT_TYPES;
+pub(crate) const BETA_CLIENT_TYPES: &[&str] = CLIENT_EVENT_TYPES;
 
-pub(crate) const BETA_CLIENT_TYPES: &[&str] = &[
-    "session.update",
-    "transcription_session.update",
-    "input_audio_buffer.append",
-    "input_audio_buffer.commit",
-    "input_audio_buffer.clear",
-    "output_audio_buffer.clear",
-    "conversation.item.create",
-    "conversation.item.retrieve",
-    "conversation.item.truncate",
-    "conversation.item.delete",
-    "response.create",
-    "response.cancel",
-];
-
-/// Server event types of both dialects; pasting one from the log is a common mistake.
-const SERVER_TYPES: &[&str] = &[
-    "error",
-    "session.created",
-    "session.updated",
-    "transcription_session.created",
-    "transcription_session.updated",
-    "conversation.created",
-    "conversation.item.created",
-    "conversation.item.added",
-    "conversation.item.done",
-    "conversation.item.retrieved",
-    "conversation.item.truncated",
-    "conversation.item.deleted",
-    "conversation.item.input_audio_transcription.delta",
-    "conversation.item.input_audio_transcription.completed",
-    "conversation.item.input_audio_transcription.failed",
-    "conversation.item.input_audio_transcription.segment",
-    "input_audio_buffer.committed",
-    "input_audio_buffer.cleared",
-    "input_audio_buffer.speech_started",
-    "input_audio_buffer.speech_stopped",
-    "input_audio_buffer.timeout_triggered",
-    "input_audio_buffer.dtmf_event_received",
-    "output_audio_buffer.started",
-    "output_audio_buffer.stopped",
-    "output_audio_buffer.cleared",
-    "response.created",
-    "response.done",
-    "response.output_item.added",
-    "response.output_item.done",
-    "response.content_part.added",
-    "response.content_part.done",
-    "response.output_text.delta",
-    "response.output_text.done",
-    "response.text.delta",
-    "response.text.done",
-    "response.output_audio.delta",
-    "response.output_audio.done",
-    "response.audio.delta",
-    "response.audio.done",
-    "response.output_audio_transcript.delta",
-    "response.output_audio_transcript.done",
-    "response.audio_transcript.delta",
-    "response.audio_transcript.done",
-    "response.function_call_arguments.delta",
-    "response.function_call_arguments.done",
-    "mcp_list_tools.in_progress",
-    "mcp_list_tools.completed",
-    "mcp_list_tools.failed",
-    "response.mcp_call_arguments.delta",
-    "response.mcp_call_arguments.done",
-    "response.mcp_call.in_progress",
-    "response.mcp_call.completed",
-    "response.mcp_call.failed",
-    "rate_limits.updated",
-];
+/// A server event type (of either dialect): pasting one from the log is a common mistake.
+fn is_server_type(kind: &str) -> bool {
+    KNOWN_SERVER_EVENTS.iter().any(|(wire, _, _)| *wire == kind)
+}
 
 const TYPE: Field = opt("type", &Shape::Any);
 const EVENT_ID: Field = opt("event_id", &Shape::StrMax(512));
@@ -281,7 +205,7 @@ fn unknown_type(kind: &str, dialect: Dialect) -> Problem {
         )
         .with_hint("send session.update with \"session\": {\"type\": \"transcription\", …}");
     }
-    if SERVER_TYPES.contains(&kind) {
+    if is_server_type(kind) {
         let hint = match suggestion {
             Some(s) => format!("send \"{s}\" (the server answers it with \"{kind}\")"),
             None => format!("send one of the client events: {}", quoted_list(valid)),

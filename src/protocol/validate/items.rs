@@ -3,11 +3,13 @@
 
 use super::checks::{check_base64, check_json_string, check_output_string};
 use super::common::{ITEM_OBJECT, ITEM_STATUS, NULLABLE_STR};
+use super::message::{message_role, message_union};
 use super::shape::{opt, req, ObjectShape, Shape, Tagged};
 
 const TEXT_FIX: &str = "add \"text\": \"…\"";
 
-const INPUT_TEXT: ObjectShape = ObjectShape::new(&[req("text", &Shape::Str, TEXT_FIX)]);
+/// A `{text}` part; beta uses the same shape for its `text` parts.
+pub(super) const INPUT_TEXT: ObjectShape = ObjectShape::new(&[req("text", &Shape::Str, TEXT_FIX)]);
 
 const INPUT_AUDIO: ObjectShape = ObjectShape::new(&[
     req(
@@ -95,47 +97,13 @@ const ASSISTANT_CONTENT: Tagged = Tagged {
     assume: Some("output_text"),
 };
 
-const CONTENT_FIX: &str = "add \"content\": [{\"type\": \"input_text\", \"text\": \"…\"}]";
-
-/// Message variants repeat the item-level fields because a role variant is checked as a
-/// whole object (`type` is the outer tag, `role` the inner one).
-macro_rules! message_role {
-    ($content:expr) => {
-        ObjectShape::new(&[
-            opt("type", &Shape::Any),
-            req(
-                "content",
-                &Shape::Array(&Shape::Tagged($content)),
-                CONTENT_FIX,
-            ),
-            opt("id", &Shape::Str),
-            opt("object", &ITEM_OBJECT),
-            opt("status", &ITEM_STATUS),
-        ])
-    };
-}
-
 const SYSTEM_MESSAGE: ObjectShape = message_role!(&SYSTEM_CONTENT);
 const USER_MESSAGE: ObjectShape = message_role!(&USER_CONTENT);
 const ASSISTANT_MESSAGE: ObjectShape = message_role!(&ASSISTANT_CONTENT);
 
-const MESSAGE: Tagged = Tagged {
-    what: "message",
-    tag: "role",
-    variants: &[
-        ("user", Shape::Object(&USER_MESSAGE)),
-        ("system", Shape::Object(&SYSTEM_MESSAGE)),
-        ("assistant", Shape::Object(&ASSISTANT_MESSAGE)),
-    ],
-    legacy: &[(
-        "developer",
-        "the Realtime API has no developer role; use \"system\"",
-    )],
-    fix: "add \"role\": \"user\" (or \"system\", \"assistant\")",
-    assume: None,
-};
+const MESSAGE: Tagged = message_union!(&USER_MESSAGE, &SYSTEM_MESSAGE, &ASSISTANT_MESSAGE);
 
-const FUNCTION_CALL: ObjectShape = ObjectShape::new(&[
+pub(super) const FUNCTION_CALL: ObjectShape = ObjectShape::new(&[
     req("name", &Shape::Str, "add \"name\": the function's name"),
     req(
         "arguments",
@@ -148,7 +116,7 @@ const FUNCTION_CALL: ObjectShape = ObjectShape::new(&[
     opt("status", &ITEM_STATUS),
 ]);
 
-const FUNCTION_CALL_OUTPUT: ObjectShape = ObjectShape::new(&[
+pub(super) const FUNCTION_CALL_OUTPUT: ObjectShape = ObjectShape::new(&[
     req(
         "call_id",
         &Shape::Str,
@@ -177,14 +145,15 @@ const MCP_APPROVAL_RESPONSE: ObjectShape = ObjectShape::new(&[
     opt("status", &ITEM_STATUS),
 ]);
 
-const ITEM_REFERENCE: ObjectShape = ObjectShape::new(&[req(
+pub(super) const ITEM_REFERENCE: ObjectShape = ObjectShape::new(&[req(
     "id",
     &Shape::Str,
     "add \"id\": the id of an existing conversation item",
 )]);
 
 const SERVER_ITEM: &str = "this item type is produced by the server; clients cannot create it";
-const ITEM_FIX: &str = "add \"type\": \"message\" (or \"function_call_output\", \"function_call\")";
+pub(super) const ITEM_FIX: &str =
+    "add \"type\": \"message\" (or \"function_call_output\", \"function_call\")";
 
 const ITEM_UNION: Tagged = Tagged {
     what: "item",
