@@ -5,6 +5,7 @@
 //! recordings. Front-ends and edges (TUI, headless runner, transport, audio, mock)
 //! build on these and never bypass them.
 
+pub mod audio;
 pub mod cli;
 pub mod protocol;
 pub mod recording;

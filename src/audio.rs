@@ -1,0 +1,12 @@
+//! Audio at the edge: Opus at 48 kHz, WAV files, resampling and level meters.
+//! Devices (cpal) come with the audio issue.
+
+pub mod levels;
+pub mod opus_codec;
+pub mod resample;
+pub mod wav;
+
+/// The one rate everything inside rtconsole runs at: Opus over WebRTC is 48 kHz.
+pub const RATE: u32 = 48_000;
+/// Samples in one 20 ms frame at [`RATE`]: the unit sent on the track.
+pub const FRAME: usize = 960;
