@@ -10,3 +10,4 @@ pub mod cli;
 pub mod protocol;
 pub mod recording;
 pub mod session;
+pub mod transport;

@@ -1,0 +1,172 @@
+//! The client side of a WebRTC call: build the offer (one sendrecv Opus track and the
+//! `oai-events` channel), gather every candidate, let signaling post it, apply the
+//! answer and wait for the data channel to open.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+use webrtc::media_stream::track_remote::TrackRemote;
+
+use super::rtc_setup::{
+    sdp_setup_role, AudioSender, Peer, PeerError, PeerEvent, PeerSettings, RTCSessionDescription,
+};
+use super::signaling::{Answer, SignalingError};
+use tokio::sync::mpsc;
+use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState};
+
+pub const EVENTS_LABEL: &str = "oai-events";
+pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(15);
+const GATHER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long each step took, for the recording's local notes and the connect bench.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConnectTimings {
+    pub gather_ms: f64,
+    pub signaling_ms: f64,
+    /// From `create_offer` to the data channel's `open`.
+    pub offer_to_open_ms: f64,
+}
+
+/// An open call.
+pub struct Connection {
+    pub pc: Arc<dyn PeerConnection>,
+    pub dc: Arc<dyn DataChannel>,
+    pub audio: AudioSender,
+    /// Connection-state changes and the remote track, as they come.
+    pub events: mpsc::UnboundedReceiver<PeerEvent>,
+    /// The remote track, when it was announced before the channel opened.
+    pub early_tracks: Vec<Arc<dyn TrackRemote>>,
+    pub answer: Answer,
+    /// The answer's `a=setup:` (`active` means we are the DTLS server).
+    pub answer_setup: Option<String>,
+    pub timings: ConnectTimings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Peer(#[from] PeerError),
+    #[error(transparent)]
+    Signaling(#[from] SignalingError),
+    #[error("the server's SDP answer was not accepted: {0}\nfix: the server answered something that is not a WebRTC answer to this offer")]
+    BadAnswer(String),
+    #[error("ICE/DTLS failed: no media path to the server\nfix: UDP may be blocked by a firewall or VPN; check that outbound UDP is allowed")]
+    IceFailed,
+    #[error("the data channel did not open within {0:?}\nfix: the server accepted the offer but the connection never came up; check UDP connectivity, or raise --open-timeout")]
+    OpenTimeout(Duration),
+    #[error("the data channel closed before it opened: the server ended the call")]
+    ClosedEarly,
+}
+
+/// Connects: `post` receives the complete offer SDP and returns the server's answer.
+pub async fn connect<F, Fut>(
+    settings: &PeerSettings,
+    open_timeout: Duration,
+    post: F,
+) -> Result<Connection, ConnectError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Answer, SignalingError>>,
+{
+    let mut peer = Peer::build(settings).await?;
+    let pc = peer.pc.clone();
+    let result = negotiate(&mut peer, open_timeout, post).await;
+    match result {
+        Ok((dc, audio, answer, timings, early_tracks)) => {
+            let answer_setup = sdp_setup_role(&answer.sdp).map(str::to_string);
+            Ok(Connection {
+                pc,
+                dc,
+                audio,
+                events: peer.events,
+                early_tracks,
+                answer,
+                answer_setup,
+                timings,
+            })
+        }
+        Err(e) => {
+            let _ = tokio::time::timeout(Duration::from_secs(1), pc.close()).await;
+            Err(e)
+        }
+    }
+}
+
+type Negotiated = (
+    Arc<dyn DataChannel>,
+    AudioSender,
+    Answer,
+    ConnectTimings,
+    Vec<Arc<dyn TrackRemote>>,
+);
+
+async fn negotiate<F, Fut>(
+    peer: &mut Peer,
+    open_timeout: Duration,
+    post: F,
+) -> Result<Negotiated, ConnectError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Answer, SignalingError>>,
+{
+    let audio = AudioSender::add_to(&peer.pc, rand::random()).await?;
+    let dc = peer
+        .pc
+        .create_data_channel(EVENTS_LABEL, None)
+        .await
+        .map_err(PeerError::from)?;
+    let t0 = Instant::now();
+    let offer = peer.pc.create_offer(None).await.map_err(PeerError::from)?;
+    peer.pc
+        .set_local_description(offer)
+        .await
+        .map_err(PeerError::from)?;
+    peer.gathered(GATHER_TIMEOUT).await?;
+    let gathered = t0.elapsed();
+    let sdp = peer
+        .pc
+        .local_description()
+        .await
+        .map(|d| d.sdp)
+        .ok_or_else(|| ConnectError::BadAnswer("no local description".into()))?;
+    let answer = post(sdp).await?;
+    let answered = t0.elapsed();
+    let desc = RTCSessionDescription::answer(answer.sdp.clone())
+        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
+    peer.pc
+        .set_remote_description(desc)
+        .await
+        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
+
+    let mut early_tracks = Vec::new();
+    let opened = async {
+        loop {
+            tokio::select! {
+                ev = dc.poll() => match ev {
+                    Some(DataChannelEvent::OnOpen) => return Ok(()),
+                    Some(DataChannelEvent::OnClose) | None => return Err(ConnectError::ClosedEarly),
+                    _ => {}
+                },
+                ev = peer.events.recv() => match ev {
+                    Some(PeerEvent::State(RTCPeerConnectionState::Failed)) => return Err(ConnectError::IceFailed),
+                    Some(PeerEvent::State(_)) | Some(PeerEvent::DataChannel(_)) => {}
+                    Some(PeerEvent::Track(t)) => early_tracks.push(t),
+                    None => return Err(ConnectError::ClosedEarly),
+                },
+            }
+        }
+    };
+    match tokio::time::timeout(open_timeout, opened).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Err(ConnectError::OpenTimeout(open_timeout)),
+    }
+    let timings = ConnectTimings {
+        gather_ms: gathered.as_secs_f64() * 1e3,
+        signaling_ms: (answered - gathered).as_secs_f64() * 1e3,
+        offer_to_open_ms: t0.elapsed().as_secs_f64() * 1e3,
+    };
+    Ok((dc, audio, answer, timings, early_tracks))
+}

@@ -1,0 +1,265 @@
+//! Building a webrtc 0.21 peer connection the way both ends of rtconsole need it: one
+//! Opus track, mDNS off, large data-channel messages, and event handlers that only
+//! forward. The settings and their reasons are measured in `shared/webrtc-notes.md`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, watch};
+use webrtc::data_channel::DataChannel;
+use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_remote::TrackRemote;
+use webrtc::media_stream::MediaStreamTrack;
+use webrtc::peer_connection::{
+    register_default_interceptors, MediaEngine, PeerConnection, PeerConnectionBuilder,
+    PeerConnectionEventHandler, RTCConfigurationBuilder, RTCIceGatheringState,
+    RTCPeerConnectionState, Registry, SettingEngineBuilder,
+};
+use webrtc::rtp_transceiver::RtpSender;
+
+use rtc::ice::mdns::MulticastDnsMode;
+use rtc::media::Sample;
+use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
+use rtc::peer_connection::configuration::setting_engine::SctpMaxMessageSize;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
+    RtpCodecKind,
+};
+
+pub use webrtc::peer_connection::RTCSessionDescription;
+
+/// The payload type we offer for Opus; the answer may choose another, so senders read
+/// the negotiated one after the remote description is set.
+pub const OPUS_PT: u8 = 111;
+
+/// Data-channel messages up to this size work both ways (Rust and Chromium); the
+/// default 64 KiB is too small for `conversation.item.retrieved` with audio.
+pub const MAX_MESSAGE_SIZE: u32 = 262_144;
+
+/// How a peer is set up: which address it binds and how often ICE checks run.
+#[derive(Debug, Clone)]
+pub struct PeerSettings {
+    /// `127.0.0.1:0` for the mock and tests; `0.0.0.0:0` toward a real server.
+    pub bind: String,
+    /// The DTLS client sends its first flight on the next ICE check tick, so the side
+    /// that is DTLS client (the answerer, by default) needs a short interval or every
+    /// connection stalls ~200 ms. `None` keeps webrtc's 200 ms.
+    pub ice_check_interval: Option<Duration>,
+}
+
+impl PeerSettings {
+    pub fn loopback_answerer() -> Self {
+        PeerSettings {
+            bind: "127.0.0.1:0".to_string(),
+            ice_check_interval: Some(Duration::from_millis(20)),
+        }
+    }
+
+    pub fn loopback_offerer() -> Self {
+        PeerSettings {
+            bind: "127.0.0.1:0".to_string(),
+            ice_check_interval: None,
+        }
+    }
+}
+
+/// What the peer connection reports, forwarded from its handler.
+pub enum PeerEvent {
+    State(RTCPeerConnectionState),
+    /// A data channel the remote side created, already open.
+    DataChannel(Arc<dyn DataChannel>),
+    Track(Arc<dyn TrackRemote>),
+}
+
+/// The connection's handler: it runs inline in webrtc's driver, so it must never wait.
+struct Forward {
+    events: mpsc::UnboundedSender<PeerEvent>,
+    gathered: watch::Sender<bool>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Forward {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            let _ = self.gathered.send(true);
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        let _ = self.events.send(PeerEvent::State(state));
+    }
+
+    async fn on_data_channel(&self, dc: Arc<dyn DataChannel>) {
+        let _ = self.events.send(PeerEvent::DataChannel(dc));
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        let _ = self.events.send(PeerEvent::Track(track));
+    }
+}
+
+/// A built peer connection with its event stream and a gathering-complete flag.
+pub struct Peer {
+    pub pc: Arc<dyn PeerConnection>,
+    pub events: mpsc::UnboundedReceiver<PeerEvent>,
+    gathered: watch::Receiver<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PeerError {
+    #[error("WebRTC setup failed: {0}")]
+    Rtc(#[from] webrtc::error::Error),
+    #[error("ICE gathering did not complete within {0:?}; check that the bind address has a usable interface")]
+    GatheringTimeout(Duration),
+}
+
+pub fn opus_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48_000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        rtcp_feedback: vec![],
+    }
+}
+
+impl Peer {
+    pub async fn build(settings: &PeerSettings) -> Result<Peer, PeerError> {
+        let mut media = MediaEngine::default();
+        media.register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: opus_codec(),
+                payload_type: OPUS_PT,
+            },
+            RtpCodecKind::Audio,
+        )?;
+        let registry = register_default_interceptors(Registry::new(), &mut media)?;
+        let mut se = SettingEngineBuilder::new()
+            // QueryOnly opens a multicast socket, which fails outright in a namespace
+            // with only `lo`; neither OpenAI nor Chromium send .local candidates.
+            .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+            .with_sctp_max_message_size(SctpMaxMessageSize::Bounded(MAX_MESSAGE_SIZE));
+        if let Some(interval) = settings.ice_check_interval {
+            // Keep the default ~1.4 s check window on real networks.
+            let attempts = (1400 / interval.as_millis().max(1)).clamp(7, 100) as u16;
+            se = se.with_ice_connection_attempts(Some(interval), Some(attempts));
+        }
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (gathered_tx, gathered) = watch::channel(false);
+        let pc = PeerConnectionBuilder::new()
+            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_media_engine(media)
+            .with_interceptor_registry(registry)
+            .with_setting_engine(se.build())
+            .with_handler(Arc::new(Forward {
+                events: events_tx,
+                gathered: gathered_tx,
+            }))
+            .with_udp_addrs(vec![settings.bind.clone()])
+            .build()
+            .await?;
+        Ok(Peer {
+            pc: Arc::new(pc),
+            events,
+            gathered,
+        })
+    }
+
+    /// Waits until every local candidate is in the local description: there is no
+    /// trickle in the Realtime API's signaling, so the SDP must be complete.
+    pub async fn gathered(&mut self, limit: Duration) -> Result<(), PeerError> {
+        let wait = self.gathered.wait_for(|done| *done);
+        match tokio::time::timeout(limit, wait).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(PeerError::GatheringTimeout(limit)),
+        }
+    }
+}
+
+/// Our outgoing Opus track: one 20 ms packet per sample.
+pub struct AudioSender {
+    track: Arc<TrackLocalStaticSample>,
+    sender: Arc<dyn RtpSender>,
+    ssrc: u32,
+    payload_type: Option<u8>,
+}
+
+impl AudioSender {
+    pub async fn add_to(pc: &Arc<dyn PeerConnection>, ssrc: u32) -> Result<Self, PeerError> {
+        let track = Arc::new(TrackLocalStaticSample::new(
+            Instant::now(),
+            MediaStreamTrack::new(
+                "rtconsole".into(),
+                "audio".into(),
+                "audio".into(),
+                RtpCodecKind::Audio,
+                vec![RTCRtpEncodingParameters {
+                    rtp_coding_parameters: RTCRtpCodingParameters {
+                        ssrc: Some(ssrc),
+                        ..Default::default()
+                    },
+                    codec: opus_codec(),
+                    ..Default::default()
+                }],
+            ),
+        )?);
+        let sender = pc.add_track(track.clone() as Arc<dyn TrackLocal>).await?;
+        Ok(AudioSender {
+            track,
+            sender,
+            ssrc,
+            payload_type: None,
+        })
+    }
+
+    /// Sends one encoded 20 ms Opus frame. The payload type is the one negotiated,
+    /// read once the remote description is known.
+    pub async fn send_frame(&mut self, payload: &[u8]) -> Result<(), PeerError> {
+        let pt = match self.payload_type {
+            Some(pt) => pt,
+            None => {
+                let params = self.sender.get_parameters().await?;
+                let pt = params
+                    .rtp_parameters
+                    .codecs
+                    .first()
+                    .map(|c| c.payload_type)
+                    .unwrap_or(OPUS_PT);
+                self.payload_type = Some(pt);
+                pt
+            }
+        };
+        let sample = Sample {
+            data: Bytes::copy_from_slice(payload),
+            duration: Duration::from_millis(20),
+            ..Sample::new(Instant::now())
+        };
+        self.track
+            .sample_writer(self.ssrc, pt)
+            .write_sample(&sample)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The DTLS role an SDP announces (`a=setup:active|passive|actpass`): the answerer's
+/// role tells whether this side pays the DTLS-client flush stall.
+pub fn sdp_setup_role(sdp: &str) -> Option<&str> {
+    sdp.lines()
+        .find_map(|l| l.trim().strip_prefix("a=setup:"))
+        .map(str::trim)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_role_is_read_from_the_first_media_section() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=setup:active\r\nm=application 9\r\na=setup:active\r\n";
+        assert_eq!(sdp_setup_role(sdp), Some("active"));
+        assert_eq!(sdp_setup_role("v=0\r\n"), None);
+    }
+}
