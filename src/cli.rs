@@ -42,11 +42,7 @@ pub enum Cmd {
         mock: bool,
     },
     /// Serve the mock Realtime server on a loopback port for other clients.
-    Mock {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
-        listen: String,
-    },
+    Mock(MockArgs),
     /// Browse a saved session recording in the TUI, offline.
     Open {
         /// A JSONL recording written by rtconsole.
@@ -54,6 +50,35 @@ pub enum Cmd {
     },
     /// List audio input and output devices.
     Devices,
+}
+
+/// `rtconsole mock`: the options of the standalone mock server.
+#[derive(Debug, clap::Args)]
+pub struct MockArgs {
+    /// Address to listen on (port 0 picks a free port; the URL is printed at start).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Seed of the simulated model: the same seed and inputs give the same events
+    /// (overrides the scenario's `seed`; 0 when neither is given).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// A scenario file (TOML): replies, tool calls, pacing, injected faults.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Record every call the mock serves to DIR/<call_id>.jsonl.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// The standard key clients must present (random when not given).
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "RTCONSOLE_MOCK_KEY",
+        hide_env_values = true
+    )]
+    pub key: Option<String>,
+    /// How long a session may last before `session_expired` (e.g. 60m, 90s).
+    #[arg(long, default_value = "60m", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub session_limit: std::time::Duration,
 }
 
 /// What is not built yet, and where it arrives, so a user is never left guessing.

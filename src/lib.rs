@@ -7,6 +7,8 @@
 
 pub mod audio;
 pub mod cli;
+pub mod commands;
+pub mod mock;
 pub mod protocol;
 pub mod recording;
 pub mod session;

@@ -40,7 +40,6 @@ fn unbuilt_commands_say_so_and_exit_2() {
         (&[][..], "#5"),
         (&["--mock"][..], "#5"),
         (&["run", "x.script"][..], "#4"),
-        (&["mock"][..], "#3"),
         (&["open", "x.jsonl"][..], "#5"),
         (&["devices"][..], "#6"),
     ] {
@@ -60,4 +59,44 @@ fn a_bad_dialect_is_a_usage_error_that_names_the_choices() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ga") && err.contains("beta"), "{err}");
+}
+
+#[test]
+fn mock_prints_its_url_and_key_then_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rtconsole"))
+        .args(["mock", "--key", "sk-mock-cli-test"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    assert!(
+        first.starts_with("rtconsole mock serving http://127.0.0.1:"),
+        "{first}"
+    );
+    assert!(first.ends_with("/v1 (ga dialect)"), "{first}");
+    assert_eq!(second, "standard key: sk-mock-cli-test");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0), "SIGTERM is a clean stop");
+}
+
+#[test]
+fn mock_with_a_broken_scenario_names_the_problem_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[[fault]]\nafter_events = 1\naction = \"explode\"\n").unwrap();
+    let out = rtconsole(&["mock", "--scenario", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("explode"), "{err}");
 }

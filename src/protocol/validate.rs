@@ -40,6 +40,10 @@ pub struct Problem {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
+    /// The OpenAI error code the real API would answer with (`unknown_parameter`,
+    /// `missing_required_parameter`, `invalid_type`, `string_above_max_length`, …);
+    /// `invalid_value` unless a check says otherwise. Used by the mock server.
+    pub code: &'static str,
 }
 
 impl Problem {
@@ -48,11 +52,17 @@ impl Problem {
             path: path.into(),
             message: message.into(),
             hint: None,
+            code: codes::INVALID_VALUE,
         }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
         self
     }
 }
@@ -65,6 +75,20 @@ impl fmt::Display for Problem {
         }
         Ok(())
     }
+}
+
+/// OpenAI error codes a [`Problem`] is classified with.
+pub mod codes {
+    pub const INVALID_VALUE: &str = "invalid_value";
+    pub const INVALID_TYPE: &str = "invalid_type";
+    pub const INVALID_EVENT: &str = "invalid_event";
+    pub const UNKNOWN_PARAMETER: &str = "unknown_parameter";
+    pub const MISSING_REQUIRED_PARAMETER: &str = "missing_required_parameter";
+    pub const STRING_ABOVE_MAX_LENGTH: &str = "string_above_max_length";
+    pub const INTEGER_ABOVE_MAX_VALUE: &str = "integer_above_max_value";
+    pub const INTEGER_BELOW_MIN_VALUE: &str = "integer_below_min_value";
+    pub const DECIMAL_ABOVE_MAX_VALUE: &str = "decimal_above_max_value";
+    pub const DECIMAL_BELOW_MIN_VALUE: &str = "decimal_below_min_value";
 }
 
 /// Why a client event must not be sent as typed.

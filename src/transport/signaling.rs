@@ -332,9 +332,13 @@ fn transport_error(url: &str, e: reqwest::Error) -> SignalingError {
             url,
             secs: TIMEOUT.as_secs(),
         }
-    } else if lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+    } else if lower.contains("dns")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
         SignalingError::Dns { url, detail }
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         SignalingError::Tls { url, detail }
     } else {
         SignalingError::Unreachable { url, detail }
@@ -362,9 +366,11 @@ mod tests {
     fn secrets_parse_in_both_shapes() {
         let ga = parse_secret("t", &json!({"value": "ek_1", "expires_at": 5})).unwrap();
         assert_eq!((ga.value.as_str(), ga.expires_at), ("ek_1", 5));
-        let beta =
-            parse_secret("t", &json!({"client_secret": {"value": "ek_2", "expires_at": 6}}))
-                .unwrap();
+        let beta = parse_secret(
+            "t",
+            &json!({"client_secret": {"value": "ek_2", "expires_at": 6}}),
+        )
+        .unwrap();
         assert_eq!((beta.value.as_str(), beta.expires_at), ("ek_2", 6));
         assert!(parse_secret("t", &json!({"nope": 1})).is_err());
         assert!(!format!("{ga:?}").contains("ek_1"));

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::report::{check_length, got, key, mismatch, show};
 use super::shape::Shape;
-use super::Problem;
+use super::{codes, Problem};
 
 /// Per `input_audio_buffer.append` event (protocol §3.3).
 pub(crate) const MAX_APPEND_BYTES: usize = 15 * 1024 * 1024;
@@ -116,7 +116,8 @@ pub(crate) fn check_json_string(value: &Value, path: &str, out: &mut Vec<Problem
                 path,
                 format!("expected a string containing JSON, got {}", got(value)),
             )
-            .with_hint(encode_hint(value)),
+            .with_hint(encode_hint(value))
+            .with_code(codes::INVALID_TYPE),
         ),
         _ => mismatch(&Shape::Str, value, path, out),
     }
@@ -129,7 +130,8 @@ pub(crate) fn check_output_string(value: &Value, path: &str, out: &mut Vec<Probl
         Value::Null => mismatch(&Shape::Str, value, path, out),
         _ => out.push(
             Problem::new(path, format!("expected a string, got {}", got(value)))
-                .with_hint(encode_hint(value)),
+                .with_hint(encode_hint(value))
+                .with_code(codes::INVALID_TYPE),
         ),
     }
 }
@@ -164,7 +166,8 @@ pub(crate) fn check_metadata(value: &Value, path: &str, out: &mut Vec<Problem>) 
                         k.chars().count()
                     ),
                 )
-                .with_hint("shorten the key to 64 characters or fewer"),
+                .with_hint("shorten the key to 64 characters or fewer")
+                .with_code(codes::STRING_ABOVE_MAX_LENGTH),
             );
         }
         match v.as_str() {

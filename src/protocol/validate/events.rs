@@ -13,7 +13,7 @@ use super::response_params::{BETA_RESPONSE_PARAMS, GA_RESPONSE_PARAMS};
 use super::shape::{opt, req, Field, ObjectShape, Shape};
 use super::suggest::{closest, quoted_list};
 use super::walk::walk;
-use super::Problem;
+use super::{codes, Problem};
 use crate::protocol::client_event::{CLIENT_EVENT_TYPES, GA_CLIENT_EVENT_TYPES};
 use crate::protocol::server_event::KNOWN_SERVER_EVENTS;
 use crate::protocol::Dialect;
@@ -154,7 +154,8 @@ pub(crate) fn check_event(value: &Value, dialect: Dialect, out: &mut Vec<Problem
                 "event",
                 format!("a client event must be a JSON object, got {}", got(value)),
             )
-            .with_hint("write an object such as {\"type\": \"response.create\"}"),
+            .with_hint("write an object such as {\"type\": \"response.create\"}")
+            .with_code(codes::INVALID_EVENT),
         );
         return;
     };
@@ -163,7 +164,8 @@ pub(crate) fn check_event(value: &Value, dialect: Dialect, out: &mut Vec<Problem
         None => {
             out.push(
                 Problem::new("type", "The 'type' field is missing")
-                    .with_hint("add \"type\": the event to send, e.g. \"response.create\""),
+                    .with_hint("add \"type\": the event to send, e.g. \"response.create\"")
+                    .with_code(codes::INVALID_EVENT),
             );
             return check_event_id_only(value, out);
         }
@@ -173,7 +175,8 @@ pub(crate) fn check_event(value: &Value, dialect: Dialect, out: &mut Vec<Problem
                     "type",
                     format!("expected an event type string, got {}", got(other)),
                 )
-                .with_hint("write the event type in quotes, e.g. \"type\": \"response.create\""),
+                .with_hint("write the event type in quotes, e.g. \"type\": \"response.create\"")
+                .with_code(codes::INVALID_TYPE),
             );
             return check_event_id_only(value, out);
         }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::shape::{accepts_kind, describe, Shape};
 use super::suggest::closest;
-use super::Problem;
+use super::{codes, Problem};
 
 /// `session` + `tools` → `session.tools`; the root has an empty path.
 pub(crate) fn key(path: &str, name: &str) -> String {
@@ -56,7 +56,9 @@ pub(crate) fn mismatch(shape: &Shape, value: &Value, path: &str, out: &mut Vec<P
         None => format!("give {expected}"),
     };
     out.push(
-        Problem::new(path, format!("expected {expected}, got {}", got(value))).with_hint(hint),
+        Problem::new(path, format!("expected {expected}, got {}", got(value)))
+            .with_hint(hint)
+            .with_code(codes::INVALID_TYPE),
     );
 }
 
@@ -91,7 +93,8 @@ pub(crate) fn check_length(s: &str, max: usize, path: &str, out: &mut Vec<Proble
                      but got a string with length {len} instead"
                 ),
             )
-            .with_hint(format!("shorten it to {max} characters or fewer")),
+            .with_hint(format!("shorten it to {max} characters or fewer"))
+            .with_code(codes::STRING_ABOVE_MAX_LENGTH),
         );
     }
 }

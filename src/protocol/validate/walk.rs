@@ -8,7 +8,7 @@ use super::shape::{
     accepts_kind, describe, describe_int, one_of, Need, ObjectShape, Shape, Tagged,
 };
 use super::suggest::{closest, quoted_list};
-use super::Problem;
+use super::{codes, Problem};
 
 pub(crate) fn walk(shape: &Shape, value: &Value, path: &str, out: &mut Vec<Problem>) {
     match shape {
@@ -92,9 +92,15 @@ fn check_int(min: i64, max: i64, shape: &Shape, value: &Value, path: &str, out: 
     };
     if i < min || i > max {
         let expected = describe_int(min, max);
+        let code = if i < min {
+            codes::INTEGER_BELOW_MIN_VALUE
+        } else {
+            codes::INTEGER_ABOVE_MAX_VALUE
+        };
         out.push(
             Problem::new(path, format!("{n} is out of range: expected {expected}"))
-                .with_hint(format!("use {expected}")),
+                .with_hint(format!("use {expected}"))
+                .with_code(code),
         );
     }
 }
@@ -110,14 +116,24 @@ fn check_number(
     let Some(x) = value.as_f64() else {
         return mismatch(shape, value, path, out);
     };
-    let what = if x < min {
-        format!("{} is below the minimum {min}", show(value))
+    let (what, code) = if x < min {
+        (
+            format!("{} is below the minimum {min}", show(value)),
+            codes::DECIMAL_BELOW_MIN_VALUE,
+        )
     } else if x > max {
-        format!("{} is above the maximum {max}", show(value))
+        (
+            format!("{} is above the maximum {max}", show(value)),
+            codes::DECIMAL_ABOVE_MAX_VALUE,
+        )
     } else {
         return;
     };
-    out.push(Problem::new(path, what).with_hint(format!("use a number from {min} to {max}")));
+    out.push(
+        Problem::new(path, what)
+            .with_hint(format!("use a number from {min} to {max}"))
+            .with_code(code),
+    );
 }
 
 /// The variant an object is being checked as, so an unknown field that belongs to a
@@ -140,7 +156,8 @@ fn walk_tagged(tagged: &Tagged, shape: &Shape, value: &Value, path: &str, out: &
                     &tag_path,
                     format!("Missing required parameter: '{tag_path}'"),
                 )
-                .with_hint(tagged.fix),
+                .with_hint(tagged.fix)
+                .with_code(codes::MISSING_REQUIRED_PARAMETER),
             );
             assumed()
         }
@@ -172,7 +189,8 @@ fn walk_tagged(tagged: &Tagged, shape: &Shape, value: &Value, path: &str, out: &
                     &tag_path,
                     format!("expected one of {names}, got {}", got(other)),
                 )
-                .with_hint(format!("use {names}")),
+                .with_hint(format!("use {names}"))
+                .with_code(codes::INVALID_TYPE),
             );
             assumed()
         }
@@ -209,14 +227,16 @@ fn walk_object(
                         &p,
                         format!("set by the server, not by the client (got {})", show(value)),
                     )
-                    .with_hint("remove it"),
+                    .with_hint("remove it")
+                    .with_code(codes::UNKNOWN_PARAMETER),
                 ),
                 _ => walk(field.shape, value, &p, out),
             }
         } else if let Some(m) = obj.moved.iter().find(|m| m.name == name) {
             out.push(
                 Problem::new(&p, format!("{} (got {})", m.why, show(value)))
-                    .with_hint(m.fix.replace("{value}", &show(value))),
+                    .with_hint(m.fix.replace("{value}", &show(value)))
+                    .with_code(codes::UNKNOWN_PARAMETER),
             );
         } else {
             unknown_field(obj, name, value, &p, ctx, out);
@@ -227,7 +247,9 @@ fn walk_object(
             if !map.contains_key(field.name) {
                 let p = key(path, field.name);
                 out.push(
-                    Problem::new(&p, format!("Missing required parameter: '{p}'")).with_hint(fix),
+                    Problem::new(&p, format!("Missing required parameter: '{p}'"))
+                        .with_hint(fix)
+                        .with_code(codes::MISSING_REQUIRED_PARAMETER),
                 );
             }
         }
@@ -259,7 +281,8 @@ fn unknown_field(
                          it only applies to {tag} \"{owner}\""
                     ),
                 )
-                .with_hint(format!("set \"{tag}\": \"{owner}\" or remove '{name}'")),
+                .with_hint(format!("set \"{tag}\": \"{owner}\" or remove '{name}'"))
+                .with_code(codes::UNKNOWN_PARAMETER),
             );
             return;
         }
@@ -284,7 +307,8 @@ fn unknown_field(
                 show(value)
             ),
         )
-        .with_hint(hint),
+        .with_hint(hint)
+        .with_code(codes::UNKNOWN_PARAMETER),
     );
 }
 

@@ -1,0 +1,3 @@
+//! What each subcommand does, on top of the library's modules.
+
+pub mod mock;
