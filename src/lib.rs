@@ -11,5 +11,6 @@ pub mod commands;
 pub mod mock;
 pub mod protocol;
 pub mod recording;
+pub mod script;
 pub mod session;
 pub mod transport;

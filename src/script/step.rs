@@ -1,0 +1,292 @@
+//! The script model: what each line of a script asks for. Every step renders back to
+//! the line a person would write, so conversions print editable scripts and failures
+//! restate the step that failed.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::condition::{is_bare_word, Condition};
+use super::pattern::Pattern;
+use crate::protocol::Dialect;
+
+/// A parsed script: run it with [`super::ScriptRun`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Script {
+    /// The API shape `send` events were validated for (`dialect beta`; GA by default).
+    pub dialect: Dialect,
+    /// `requires mock`: the script relies on the mock (a scenario's canned
+    /// transcripts…); runners refuse to play it against a real server.
+    pub requires_mock: bool,
+    /// `scenario FILE`: the mock scenario to run with (implies `requires mock`).
+    pub scenario: Option<PathBuf>,
+    pub steps: Vec<Located<Step>>,
+}
+
+impl Script {
+    /// Why the script cannot be played against a real server, for a runner to
+    /// refuse with; `None` when it can.
+    pub fn real_server_refusal(&self) -> Option<String> {
+        self.requires_mock.then(|| {
+            let why = match &self.scenario {
+                Some(s) => format!("its mock scenario {}", s.display()),
+                None => "the mock (canned transcripts, injected faults)".to_string(),
+            };
+            format!(
+                "this script says `requires mock`: it relies on {why} and cannot pass against a real server; run it with --mock"
+            )
+        })
+    }
+
+    /// Joins relative `audio` and `scenario` paths to `dir` (the script's folder):
+    /// a script names its files relative to itself, wherever it is run from.
+    pub fn resolve_paths(&mut self, dir: &Path) {
+        if let Some(s) = &mut self.scenario {
+            if s.is_relative() {
+                *s = dir.join(&*s);
+            }
+        }
+        for located in &mut self.steps {
+            if let Step::Audio(p) = &mut located.step {
+                if p.is_relative() {
+                    *p = dir.join(&*p);
+                }
+            }
+        }
+    }
+}
+
+/// Something with the script line it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    /// 1-based line of the script (the first line of a step spanning several).
+    pub line: usize,
+    pub step: T,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    User,
+    Assistant,
+}
+
+impl Speaker {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Speaker::User => "user",
+            Speaker::Assistant => "assistant",
+        }
+    }
+}
+
+/// How a transcript is checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextMatcher {
+    /// `="text"`: equal after trimming surrounding whitespace.
+    Equals(String),
+    /// `~/regex/flags`.
+    Regex(Pattern),
+}
+
+impl TextMatcher {
+    pub fn matches(&self, text: &str) -> bool {
+        match self {
+            TextMatcher::Equals(want) => text.trim() == want.trim(),
+            TextMatcher::Regex(p) => p.is_match(text),
+        }
+    }
+}
+
+impl fmt::Display for TextMatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TextMatcher::Equals(s) if is_bare_word(s) => write!(f, "={s}"),
+            TextMatcher::Equals(s) => write!(f, "={}", serde_json::Value::String(s.clone())),
+            TextMatcher::Regex(p) => write!(f, "~{p}"),
+        }
+    }
+}
+
+/// `expect TYPE CONDITION… [within DURATION]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// The GA name (a beta name in the script is mapped), or a quoted unknown name.
+    pub event_type: String,
+    pub conditions: Vec<Condition>,
+    /// How long to wait; the script's `timeout` when `None`.
+    pub within_ms: Option<u64>,
+}
+
+impl Expectation {
+    /// Whether a server event (already known to be of this type) satisfies every condition.
+    pub fn accepts(&self, event: &serde_json::Value) -> bool {
+        self.conditions.iter().all(|c| c.matches(event))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Send a client event, validated when the script was parsed; `text` is compact JSON.
+    Send {
+        text: String,
+        event_type: String,
+    },
+    /// A user text message (`conversation.item.create`) followed by `response.create`.
+    Say(String),
+    Expect(Expectation),
+    Sleep(u64),
+    /// Stream a WAV file into the microphone in real time; the path as written (see
+    /// [`Script::resolve_paths`]).
+    Audio(PathBuf),
+    /// Stream this many milliseconds of silence into the microphone.
+    Silence(u64),
+    /// From here on, answer calls to `name` with `output`, then `response.create`.
+    OnCall {
+        name: String,
+        output: String,
+    },
+    /// The latest completed transcript (or text) of `role` matches; waits like `expect`.
+    Transcript {
+        role: Speaker,
+        matcher: TextMatcher,
+        within_ms: Option<u64>,
+    },
+    /// Latency budget per turn from here on; `None` (`budget off`) ends it.
+    Budget(Option<u64>),
+    /// Default wait of later `expect` and `transcript` steps.
+    Timeout(u64),
+}
+
+impl Step {
+    /// The keyword that starts the step's line.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Step::Send { .. } => "send",
+            Step::Say(_) => "say",
+            Step::Expect(_) => "expect",
+            Step::Sleep(_) => "sleep",
+            Step::Audio(_) => "audio",
+            Step::Silence(_) => "silence",
+            Step::OnCall { .. } => "on-call",
+            Step::Transcript { .. } => "transcript",
+            Step::Budget(_) => "budget",
+            Step::Timeout(_) => "timeout",
+        }
+    }
+}
+
+/// The step as one script line (without a comment).
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kw = self.keyword();
+        match self {
+            Step::Send { text, .. } => write!(f, "{kw} {text}"),
+            Step::Say(text) => write!(f, "{kw} {}", quote_if_needed(text)),
+            Step::Expect(e) => {
+                write!(f, "{kw} {}", render_event_type(&e.event_type))?;
+                for c in &e.conditions {
+                    write!(f, " {c}")?;
+                }
+                if let Some(ms) = e.within_ms {
+                    write!(f, " within {}", render_ms(ms))?;
+                }
+                Ok(())
+            }
+            Step::Sleep(ms) | Step::Silence(ms) | Step::Timeout(ms) => {
+                write!(f, "{kw} {}", render_ms(*ms))
+            }
+            Step::Audio(path) => write!(f, "{kw} {}", quote_if_needed(&path.to_string_lossy())),
+            Step::OnCall { name, output } => write!(f, "{kw} {name} {}", render_output(output)),
+            Step::Transcript {
+                role,
+                matcher,
+                within_ms,
+            } => {
+                write!(f, "{kw} {} {matcher}", role.as_str())?;
+                if let Some(ms) = within_ms {
+                    write!(f, " within {}", render_ms(*ms))?;
+                }
+                Ok(())
+            }
+            Step::Budget(Some(ms)) => write!(f, "{kw} {}", render_ms(*ms)),
+            Step::Budget(None) => write!(f, "{kw} off"),
+        }
+    }
+}
+
+/// Milliseconds as a script writes them: `5s` when whole seconds, else `1500ms`.
+pub fn render_ms(ms: u64) -> String {
+    if ms >= 1000 && ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+/// An event type as `expect` writes it: quoted when rtconsole does not know it.
+pub fn render_event_type(name: &str) -> String {
+    if super::event_types::ga_name(name).is_some() {
+        name.to_string()
+    } else {
+        serde_json::Value::String(name.to_string()).to_string()
+    }
+}
+
+/// Free text (`say`, a path) bare when it reads back unchanged, else as a JSON string.
+fn quote_if_needed(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text.trim() == text
+        && !text.starts_with('"')
+        && !text.contains(|c: char| c == '#' || c == '"' || c.is_control());
+    if plain {
+        text.to_string()
+    } else {
+        serde_json::Value::String(text.to_string()).to_string()
+    }
+}
+
+/// A function output: JSON objects and arrays as they are, other text quoted unless bare.
+fn render_output(output: &str) -> String {
+    let structured =
+        output.starts_with(['{', '[']) && serde_json::from_str::<serde_json::Value>(output).is_ok();
+    if structured || (is_bare_word(output) && !output.contains('"')) {
+        output.to_string()
+    } else {
+        serde_json::Value::String(output.to_string()).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_render_in_the_largest_whole_unit() {
+        assert_eq!(render_ms(5000), "5s");
+        assert_eq!(render_ms(1500), "1500ms");
+        assert_eq!(render_ms(0), "0ms");
+    }
+
+    #[test]
+    fn text_is_quoted_only_when_it_would_not_read_back() {
+        assert_eq!(Step::Say("What's up?".into()).to_string(), "say What's up?");
+        assert_eq!(
+            Step::Say("press # now".into()).to_string(),
+            "say \"press # now\""
+        );
+        assert_eq!(Step::Say(" padded".into()).to_string(), "say \" padded\"");
+        let call = |o: &str| Step::OnCall {
+            name: "f".into(),
+            output: o.into(),
+        };
+        assert_eq!(call("{\"t\":21}").to_string(), "on-call f {\"t\":21}");
+        assert_eq!(call("sunny").to_string(), "on-call f sunny");
+        assert_eq!(call("two words").to_string(), "on-call f \"two words\"");
+        assert_eq!(call("21").to_string(), "on-call f \"21\"");
+    }
+
+    #[test]
+    fn unknown_event_types_are_quoted() {
+        assert_eq!(render_event_type("response.done"), "response.done");
+        assert_eq!(render_event_type("x.new"), "\"x.new\"");
+    }
+}
