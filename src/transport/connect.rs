@@ -19,6 +19,7 @@ use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState};
 pub const EVENTS_LABEL: &str = "oai-events";
 pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(15);
 const GATHER_TIMEOUT: Duration = Duration::from_secs(2);
+const NUDGE_EVERY: Duration = Duration::from_millis(5);
 
 /// How long each step took, for the recording's local notes and the connect bench.
 #[derive(Debug, Clone, Copy, Default)]
@@ -141,9 +142,16 @@ where
         .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
 
     let mut early_tracks = Vec::new();
+    // webrtc 0.21 sends some SCTP handshake packets only when its driver wakes, and an
+    // idle driver sleeps up to 200 ms: measured, the channel opened ~200 ms late on our
+    // side. Any data-channel call wakes it, so poke it until the channel is open.
+    let mut nudge = tokio::time::interval(NUDGE_EVERY);
     let opened = async {
         loop {
             tokio::select! {
+                _ = nudge.tick() => {
+                    let _ = dc.set_buffered_amount_low_threshold(0).await;
+                }
                 ev = dc.poll() => match ev {
                     Some(DataChannelEvent::OnOpen) => return Ok(()),
                     Some(DataChannelEvent::OnClose) | None => return Err(ConnectError::ClosedEarly),
