@@ -34,13 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Play a script headless: send events, wait for and check server events, exit non-zero when an expectation fails.
-    Run {
-        /// The script (or a recording, which is a valid script).
-        script: PathBuf,
-        /// Run against the embedded mock server.
-        #[arg(long)]
-        mock: bool,
-    },
+    Run(RunArgs),
     /// Serve the mock Realtime server on a loopback port for other clients.
     Mock(MockArgs),
     /// Browse a saved session recording in the TUI, offline.
@@ -50,6 +44,58 @@ pub enum Cmd {
     },
     /// List audio input and output devices.
     Devices,
+}
+
+/// `rtconsole run`: where to connect, what to configure, where audio and events go.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The script (see README "Scripts"), or a recording, which replays as a script.
+    pub script: PathBuf,
+    /// Run against the embedded mock server: no key, no network.
+    #[arg(long)]
+    pub mock: bool,
+    /// The API's base URL.
+    #[arg(long, default_value = crate::transport::signaling::DEFAULT_BASE_URL, value_name = "URL")]
+    pub base_url: String,
+    /// The environment variable holding the standard API key.
+    #[arg(long, default_value = "OPENAI_API_KEY", value_name = "NAME")]
+    pub api_key_env: String,
+    /// The model of the session (`session.model`).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// The voice of the session (`session.audio.output.voice`).
+    #[arg(long)]
+    pub voice: Option<String>,
+    /// The instructions of the session.
+    #[arg(long)]
+    pub instructions: Option<String>,
+    /// The initial session config (GA JSON, `{"type":"realtime",…}`); --model, --voice and --instructions override its fields.
+    #[arg(long, value_name = "FILE")]
+    pub session: Option<PathBuf>,
+    /// Stream this WAV into the microphone from the start (any rate/channels); silence otherwise.
+    #[arg(long, value_name = "FILE.wav")]
+    pub input: Option<PathBuf>,
+    /// Write the model's audio, decoded, to this WAV (48 kHz mono).
+    #[arg(long, value_name = "FILE.wav")]
+    pub output: Option<PathBuf>,
+    /// Write the events to this recording instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Replaying a recording: send its client events without the original pauses.
+    #[arg(long)]
+    pub fast: bool,
+    /// How long to wait for the data channel to open.
+    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub open_timeout: std::time::Duration,
+    /// How long `expect` and `transcript` steps wait unless the script says otherwise.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: std::time::Duration,
+    /// With --mock: the mock scenario (overrides the script's `scenario` line).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// With --mock: the seed of the simulated model.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// `rtconsole mock`: the options of the standalone mock server.

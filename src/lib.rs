@@ -8,6 +8,7 @@
 pub mod audio;
 pub mod cli;
 pub mod commands;
+pub mod headless;
 pub mod mock;
 pub mod protocol;
 pub mod recording;

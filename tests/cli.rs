@@ -39,7 +39,6 @@ fn unbuilt_commands_say_so_and_exit_2() {
     for (args, issue) in [
         (&[][..], "#5"),
         (&["--mock"][..], "#5"),
-        (&["run", "x.script"][..], "#4"),
         (&["open", "x.jsonl"][..], "#5"),
         (&["devices"][..], "#6"),
     ] {

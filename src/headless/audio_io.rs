@@ -1,0 +1,190 @@
+//! The run's audio: a microphone that streams WAV files or silence up the track in
+//! real time, and a speaker that decodes the model's audio into a WAV file or
+//! nowhere. Both measure levels.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+
+use crate::audio::levels::{level_i16, Level, FLOOR_DBFS};
+use crate::audio::opus_codec::{OpusDecoder, OpusEncoder};
+use crate::audio::wav::{read_wav_48k_mono, WavSink};
+use crate::audio::FRAME;
+use crate::transport::rtc_setup::AudioSender;
+
+/// Loudest level seen and how much audio went by.
+#[derive(Debug, Clone, Copy)]
+pub struct LevelStats {
+    pub frames: u64,
+    pub loud_frames: u64,
+    pub max_rms_dbfs: f32,
+    pub max_peak_dbfs: f32,
+}
+
+impl Default for LevelStats {
+    fn default() -> Self {
+        LevelStats {
+            frames: 0,
+            loud_frames: 0,
+            max_rms_dbfs: FLOOR_DBFS,
+            max_peak_dbfs: FLOOR_DBFS,
+        }
+    }
+}
+
+impl LevelStats {
+    fn add(&mut self, l: Level, samples: usize) {
+        self.frames += (samples / FRAME).max(1) as u64;
+        if l.rms_dbfs > -50.0 {
+            self.loud_frames += 1;
+        }
+        self.max_rms_dbfs = self.max_rms_dbfs.max(l.rms_dbfs);
+        self.max_peak_dbfs = self.max_peak_dbfs.max(l.peak_dbfs);
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.frames as f64 * 0.02
+    }
+}
+
+pub enum MicCommand {
+    /// Play these samples (48 kHz mono); report on `done` when they have gone out.
+    Play {
+        samples: Vec<i16>,
+        report: bool,
+    },
+    Silence {
+        ms: u64,
+        report: bool,
+    },
+}
+
+/// The microphone: 20 ms frames up the track, paced by a timer, silence when idle
+/// (as a real microphone in a quiet room would send).
+pub struct Mic {
+    pub commands: mpsc::UnboundedSender<MicCommand>,
+    pub finished: mpsc::UnboundedReceiver<()>,
+    pub stats: Arc<Mutex<LevelStats>>,
+}
+
+pub fn read_wav(path: &Path) -> Result<Vec<i16>, String> {
+    read_wav_48k_mono(path).map_err(|e| e.to_string())
+}
+
+impl Mic {
+    pub fn start(mut audio: AudioSender) -> Mic {
+        let (commands, mut rx) = mpsc::unbounded_channel::<MicCommand>();
+        let (done_tx, finished) = mpsc::unbounded_channel();
+        let stats = Arc::new(Mutex::new(LevelStats::default()));
+        let shared = stats.clone();
+        tokio::spawn(async move {
+            let mut encoder = match OpusEncoder::new() {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::error!("no Opus encoder, the microphone stays off: {e}");
+                    return;
+                }
+            };
+            let mut queue: std::collections::VecDeque<(Vec<i16>, usize, bool)> = Default::default();
+            let mut tick = tokio::time::interval(Duration::from_millis(20));
+            tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
+            loop {
+                tokio::select! {
+                    cmd = rx.recv() => match cmd {
+                        Some(MicCommand::Play { samples, report }) => queue.push_back((samples, 0, report)),
+                        Some(MicCommand::Silence { ms, report }) => {
+                            queue.push_back((vec![0; (ms as usize) * 48], 0, report))
+                        }
+                        None => return,
+                    },
+                    _ = tick.tick() => {
+                        let mut frame = [0i16; FRAME];
+                        if let Some((samples, pos, report)) = queue.front_mut() {
+                            let n = (samples.len() - *pos).min(FRAME);
+                            frame[..n].copy_from_slice(&samples[*pos..*pos + n]);
+                            *pos += n;
+                            if *pos >= samples.len() {
+                                if *report {
+                                    let _ = done_tx.send(());
+                                }
+                                queue.pop_front();
+                            }
+                        }
+                        shared.lock().expect("mic stats").add(level_i16(&frame), FRAME);
+                        if let Ok(packet) = encoder.encode(&frame) {
+                            if audio.send_frame(&packet).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Mic {
+            commands,
+            finished,
+            stats,
+        }
+    }
+}
+
+/// The speaker: decodes every remote track into the optional WAV sink.
+pub struct Speaker {
+    pub stats: Arc<Mutex<LevelStats>>,
+    sink: Arc<Mutex<Option<WavSink>>>,
+}
+
+impl Speaker {
+    pub fn new(output: Option<&Path>) -> Result<Speaker, String> {
+        let sink = match output {
+            Some(p) => Some(WavSink::create(p).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        Ok(Speaker {
+            stats: Arc::new(Mutex::new(LevelStats::default())),
+            sink: Arc::new(Mutex::new(sink)),
+        })
+    }
+
+    pub fn listen(&self, track: Arc<dyn TrackRemote>) {
+        let (stats, sink) = (self.stats.clone(), self.sink.clone());
+        tokio::spawn(async move {
+            let mut decoder = match OpusDecoder::new() {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!("no Opus decoder, the model's audio is dropped: {e}");
+                    return;
+                }
+            };
+            while let Some(ev) = track.poll().await {
+                let TrackRemoteEvent::OnRtpPacket(packet) = ev else {
+                    continue;
+                };
+                let Ok(pcm) = decoder.decode(&packet.payload) else {
+                    continue;
+                };
+                stats
+                    .lock()
+                    .expect("speaker stats")
+                    .add(level_i16(&pcm), pcm.len());
+                if let Some(s) = sink.lock().expect("speaker sink").as_mut() {
+                    if let Err(e) = s.write(&pcm) {
+                        tracing::error!("writing the output WAV failed: {e}");
+                    }
+                }
+            }
+        });
+    }
+
+    /// Closes the WAV file so its header holds the final length.
+    pub fn finish(&self) -> Result<(), String> {
+        match self.sink.lock().expect("speaker sink").take() {
+            Some(s) => s.finalize().map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+}
