@@ -368,3 +368,105 @@ async fn twenty_concurrent_sessions_each_complete_a_turn() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_rules_hold_over_the_data_channel() {
+    let server = start_mock(fast()).await;
+    let mut c = connect_default(&server).await;
+    c.wait_for("session.created").await;
+    // GA requires session.type; the whole update is refused and the id echoed.
+    c.send(
+        &json!({"type": "session.update", "event_id": "evt_1", "session": {"instructions": "x"}}),
+    )
+    .await;
+    let err = c.wait_for("error").await;
+    assert_eq!(err["error"]["code"], "missing_required_parameter");
+    assert_eq!(err["error"]["param"], "session.type");
+    assert_eq!(err["error"]["event_id"], "evt_1");
+    // Items: create, retrieve, delete, and an unknown id.
+    c.send(&user_text("remember me")).await;
+    let added = c.wait_for("conversation.item.added").await;
+    let id = added["item"]["id"].as_str().unwrap().to_string();
+    c.send(&json!({"type": "conversation.item.retrieve", "item_id": id}))
+        .await;
+    c.wait_for("conversation.item.retrieved").await;
+    c.send(&json!({"type": "conversation.item.delete", "item_id": id}))
+        .await;
+    c.wait_for("conversation.item.deleted").await;
+    c.send(&json!({"type": "conversation.item.delete", "item_id": id}))
+        .await;
+    let err = c.wait_for("error").await;
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains(&id),
+        "{err}"
+    );
+    // Nothing to cancel, then one response at a time.
+    c.send(&json!({"type": "response.cancel"})).await;
+    let err = c.wait_for("error").await;
+    assert_eq!(err["error"]["code"], "response_cancel_not_active");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn speech_during_a_spoken_reply_barges_in() {
+    // Paced so the reply is still audible when the user starts talking.
+    let server = start_mock(with_scenario(
+        "[pace]\nfirst_delta_ms = 0\ndelta_interval_ms = 0\naudio_ms_per_char = 200",
+    ))
+    .await;
+    let mut c = connect_default(&server).await;
+    c.wait_for("session.created").await;
+    c.send(&user_text("tell me a long story")).await;
+    c.send(&json!({"type": "response.create"})).await;
+    let started = c.wait_for("output_audio_buffer.started").await;
+    let mut speech = vec![0i16; 48_000];
+    Voice::new(9, "ash").fill(&mut speech);
+    c.stream_audio(&speech).await;
+    c.wait_for("input_audio_buffer.speech_started").await;
+    let cleared = c.wait_for("output_audio_buffer.cleared").await;
+    assert_eq!(cleared["response_id"], started["response_id"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_beta_mock_serves_old_clients_with_beta_names() {
+    let server = start_mock(MockConfig {
+        dialect: rtconsole::protocol::Dialect::Beta,
+        ..fast()
+    })
+    .await;
+    let signaling = Signaling::new(&server.base_url());
+    let key = server.key().to_string();
+    let conn = connect(
+        &PeerSettings::loopback_offerer(),
+        DEFAULT_OPEN_TIMEOUT,
+        |sdp| {
+            let signaling = &signaling;
+            async move {
+                signaling
+                    .post_offer_beta(&key, &sdp, "gpt-4o-realtime-preview-2024-12-17")
+                    .await
+            }
+        },
+    )
+    .await
+    .expect("connect");
+    assert!(
+        conn.answer.call_id.is_none(),
+        "beta answers carry no Location"
+    );
+    let mut c = TestClient::from_connection(conn);
+    let created = c.wait_for("session.created").await;
+    assert!(created["session"].get("modalities").is_some(), "{created}");
+    c.send(
+        &json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+        "content": [{"type": "input_text", "text": "hi"}]}}),
+    )
+    .await;
+    c.wait_for("conversation.item.created").await;
+    c.send(&json!({"type": "response.create", "response": {"modalities": ["text"]}}))
+        .await;
+    c.wait_for("response.text.delta").await;
+    c.wait_for("response.done").await;
+    server.shutdown().await;
+}
