@@ -4,3 +4,4 @@
 pub mod connect;
 pub mod rtc_setup;
 pub mod signaling;
+pub mod stats;

@@ -78,6 +78,12 @@ fn speech_from_a_wav_gets_a_spoken_reply_that_is_not_silent() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The run lasts over 2 s, so transport statistics reached the core.
+    let err = stderr(&out);
+    assert!(
+        err.contains("transport: rtt") && !err.contains("rtt n/a"),
+        "{err}"
+    );
     let samples = read_wav_48k_mono(&wav).expect("output WAV");
     assert!(samples.len() > 48_000 / 2, "{} samples", samples.len());
     let level = level_i16(&samples);

@@ -18,7 +18,12 @@ use crate::cli::RunArgs;
 use crate::protocol::{Dialect, Direction};
 use crate::recording::{Header, RecordingWriter};
 use crate::script::{compare_server_events, Action, Outcome, ScriptRun};
+use crate::session::{Input, TransportStatus};
 use crate::transport::rtc_setup::PeerEvent;
+use crate::transport::stats;
+
+/// How often transport statistics are sampled into the core and the recording.
+const STATS_EVERY: Duration = Duration::from_secs(2);
 
 /// Exit statuses; 2 also covers every connection failure.
 const PASSED: u8 = 0;
@@ -166,6 +171,14 @@ async fn run_async(
     }
 
     let mut run = ScriptRun::new(loaded.script, args.timeout.as_millis() as u64);
+    for status in [TransportStatus::Connected, TransportStatus::ChannelOpen] {
+        run.session_mut().handle(Input::Transport {
+            at_ms: now(&clock),
+            status,
+        });
+    }
+    let mut stats_tick = tokio::time::interval(STATS_EVERY);
+    stats_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut wake: Option<u64> = None;
     let mut actions = run.poll(now(&clock));
     let mut ended: Option<String> = None;
@@ -229,10 +242,24 @@ async fn run_async(
             },
             _ = mic.finished.recv() => run.audio_finished(now(&clock)),
             _ = timer => wake = None,
+            _ = stats_tick.tick() => {
+                let stats = stats::sample(&pc).await;
+                let t = now(&clock);
+                sink.note(t, json!({"type": "local.stats", "rtt_ms": stats.rtt_ms,
+                    "jitter_ms": stats.jitter_ms, "packets_lost": stats.packets_lost,
+                    "bytes_sent": stats.bytes_sent, "bytes_received": stats.bytes_received}));
+                run.session_mut().handle(Input::Transport { at_ms: t, status: TransportStatus::Stats(stats) });
+            }
             ev = events.recv() => match ev {
                 Some(PeerEvent::Track(t)) => speaker.listen(t),
-                Some(PeerEvent::State(RTCPeerConnectionState::Failed)) => {
-                    ended = Some("ICE/DTLS failed: the media path to the server broke".into());
+                Some(PeerEvent::State(state)) => {
+                    let t = now(&clock);
+                    sink.note(t, json!({"type": "local.connection", "state": state.to_string()}));
+                    if state == RTCPeerConnectionState::Failed {
+                        let reason = "ICE/DTLS failed: the media path to the server broke".to_string();
+                        run.session_mut().handle(Input::Transport { at_ms: t, status: TransportStatus::Failed { reason: reason.clone() } });
+                        ended = Some(reason);
+                    }
                 }
                 _ => {}
             },

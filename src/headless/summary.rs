@@ -46,6 +46,20 @@ pub fn render(session: &Session, mic: &LevelStats, speaker: &LevelStats) -> Stri
             }
         }
     }
+    let st = session.stats();
+    let _ = writeln!(
+        out,
+        "transport: rtt {}, jitter {}, {} packets lost, {} B sent, {} B received",
+        st.rtt_ms
+            .map(|v| format!("{v:.1} ms"))
+            .unwrap_or_else(|| "n/a".into()),
+        st.jitter_ms
+            .map(|v| format!("{v:.1} ms"))
+            .unwrap_or_else(|| "n/a".into()),
+        st.packets_lost,
+        st.bytes_sent,
+        st.bytes_received
+    );
     let _ = writeln!(
         out,
         "audio: sent {:.1} s (loudest {:.1} dBFS rms), received {:.1} s (loudest {:.1} dBFS rms)",
