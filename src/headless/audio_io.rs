@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
-use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::media_stream::track_remote::TrackRemote;
 
 use crate::audio::levels::{level_i16, Level, FLOOR_DBFS};
-use crate::audio::opus_codec::{OpusDecoder, OpusEncoder};
+use crate::audio::opus_codec::OpusEncoder;
 use crate::audio::wav::{read_wav_48k_mono, WavSink};
 use crate::audio::FRAME;
+use crate::transport::channel_io::decode_track;
 use crate::transport::rtc_setup::AudioSender;
 
 /// Loudest level seen and how much audio went by.
@@ -152,31 +153,17 @@ impl Speaker {
 
     pub fn listen(&self, track: Arc<dyn TrackRemote>) {
         let (stats, sink) = (self.stats.clone(), self.sink.clone());
-        tokio::spawn(async move {
-            let mut decoder = match OpusDecoder::new() {
-                Ok(d) => d,
-                Err(e) => {
-                    tracing::error!("no Opus decoder, the model's audio is dropped: {e}");
-                    return;
-                }
-            };
-            while let Some(ev) = track.poll().await {
-                let TrackRemoteEvent::OnRtpPacket(packet) = ev else {
-                    continue;
-                };
-                let Ok(pcm) = decoder.decode(&packet.payload) else {
-                    continue;
-                };
-                stats
-                    .lock()
-                    .expect("speaker stats")
-                    .add(level_i16(&pcm), pcm.len());
-                if let Some(s) = sink.lock().expect("speaker sink").as_mut() {
-                    if let Err(e) = s.write(&pcm) {
-                        tracing::error!("writing the output WAV failed: {e}");
-                    }
+        decode_track(track, move |pcm| {
+            stats
+                .lock()
+                .expect("speaker stats")
+                .add(level_i16(&pcm), pcm.len());
+            if let Some(s) = sink.lock().expect("speaker sink").as_mut() {
+                if let Err(e) = s.write(&pcm) {
+                    tracing::error!("writing the output WAV failed: {e}");
                 }
             }
+            true
         });
     }
 

@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 use tokio::time::Instant;
-use webrtc::data_channel::DataChannelEvent;
 use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::audio_io::{read_wav, Mic, MicCommand, Speaker};
@@ -19,6 +18,7 @@ use crate::protocol::{Dialect, Direction};
 use crate::recording::{Header, RecordingWriter};
 use crate::script::{compare_server_events, Action, Outcome, ScriptRun};
 use crate::session::{Input, TransportStatus};
+use crate::transport::channel_io::forward_messages;
 use crate::transport::rtc_setup::PeerEvent;
 use crate::transport::stats;
 
@@ -80,11 +80,7 @@ async fn run_async(
     dialect: Dialect,
 ) -> Result<u8, SetupError> {
     let loaded = setup::load(&args.script, args.fast, dialect)?;
-    let dialect = if loaded.script.dialect == Dialect::Beta {
-        Dialect::Beta
-    } else {
-        dialect
-    };
+    let dialect = loaded.script.dialect;
     let session = setup::initial_session(args)?;
     let speaker =
         Speaker::new(args.output.as_deref()).map_err(|e| SetupError(format!("--output: {e}")))?;
@@ -153,22 +149,7 @@ async fn run_async(
             report: false,
         });
     }
-    let (dc_tx, mut dc_rx) = tokio::sync::mpsc::unbounded_channel::<Option<String>>();
-    {
-        let dc = dc.clone();
-        tokio::spawn(async move {
-            while let Some(ev) = dc.poll().await {
-                match ev {
-                    DataChannelEvent::OnMessage(m) => {
-                        let _ = dc_tx.send(Some(String::from_utf8_lossy(&m.data).into_owned()));
-                    }
-                    DataChannelEvent::OnClose => break,
-                    _ => {}
-                }
-            }
-            let _ = dc_tx.send(None);
-        });
-    }
+    let mut dc_rx = forward_messages(dc.clone());
 
     let mut run = ScriptRun::new(loaded.script, args.timeout.as_millis() as u64);
     for status in [TransportStatus::Connected, TransportStatus::ChannelOpen] {

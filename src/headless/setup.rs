@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::cli::RunArgs;
 use crate::mock::scenario::Scenario;
 use crate::mock::{MockConfig, MockServer};
-use crate::protocol::validate::validate_client_value;
+use crate::protocol::validate::validate_session_value;
 use crate::protocol::Dialect;
 use crate::recording::open_recording;
 use crate::script::{parse_script, render_script, script_from_recording, ReplayPlan, Script};
@@ -41,7 +41,10 @@ pub fn load(path: &Path, fast: bool, dialect: Dialect) -> Result<Loaded, SetupEr
     if crate::script::looks_like_recording(&text) {
         let rec = open_recording(path)?;
         let plan = script_from_recording(&rec, fast);
-        let script = plan.script();
+        let mut script = plan.script();
+        if dialect == Dialect::Beta {
+            script.dialect = Dialect::Beta;
+        }
         // The plan's line numbers point into this rendering.
         tracing::debug!("replaying {} as:\n{}", path.display(), render_script(&plan));
         return Ok(Loaded {
@@ -51,8 +54,9 @@ pub fn load(path: &Path, fast: bool, dialect: Dialect) -> Result<Loaded, SetupEr
     }
     let name = path.display().to_string();
     let mut script = parse_script(&text, &name)?;
-    if script.dialect != dialect && dialect == Dialect::Beta {
-        script.dialect = dialect;
+    // --dialect beta or a `dialect beta` line: either makes the run beta.
+    if dialect == Dialect::Beta {
+        script.dialect = Dialect::Beta;
     }
     if let Some(dir) = path.parent() {
         script.resolve_paths(dir);
@@ -94,17 +98,9 @@ pub fn initial_session(args: &RunArgs) -> Result<Value, SetupError> {
     if let Some(v) = &args.voice {
         session["audio"]["output"]["voice"] = json!(v);
     }
-    let event = json!({"type": "session.update", "session": session});
-    let problems = validate_client_value(&event, Dialect::Ga);
-    if let Some(p) = problems.first() {
+    if let Some(p) = validate_session_value(&session, Dialect::Ga).first() {
         return Err(SetupError(format!(
-            "the initial session config is not valid: {}: {}{}",
-            p.path,
-            p.message,
-            p.hint
-                .as_deref()
-                .map(|h| format!(" ({h})"))
-                .unwrap_or_default()
+            "the initial session config is not valid: {p}"
         )));
     }
     Ok(session)

@@ -9,27 +9,22 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::{mpsc, Notify};
 use tokio::time::{Instant, MissedTickBehavior};
-use webrtc::data_channel::{DataChannel, DataChannelEvent};
-use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::data_channel::DataChannel;
+use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::call::note;
 use super::model::{Model, ModelInput, ModelOutput};
 use super::voice::Voice;
-use crate::audio::opus_codec::{OpusDecoder, OpusEncoder};
+use crate::audio::opus_codec::OpusEncoder;
 use crate::audio::FRAME;
 use crate::protocol::Direction;
 use crate::recording::RecordingWriter;
-use crate::transport::rtc_setup::{AudioSender, Peer, PeerEvent};
-
-/// The label every Realtime client gives its events channel.
-pub const EVENTS_LABEL: &str = "oai-events";
+use crate::transport::channel_io::{decode_track, forward_messages};
+use crate::transport::rtc_setup::{AudioSender, Peer, PeerEvent, EVENTS_LABEL, NUDGE_EVERY};
 
 /// A client that never opens its data channel is given up on after this long.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// How often the driver is woken while the call is being set up.
-const NUDGE_EVERY: Duration = Duration::from_millis(5);
 
 /// Runs once the call is over, e.g. to unregister it.
 pub type OnEnd = Box<dyn FnOnce() + Send>;
@@ -43,11 +38,6 @@ pub struct CallParts {
     pub recorder: Option<RecordingWriter<File>>,
     pub hangup: Arc<Notify>,
     pub on_end: OnEnd,
-}
-
-enum Incoming {
-    Text(String),
-    Closed,
 }
 
 /// The voice currently going out on the track.
@@ -86,7 +76,8 @@ pub async fn drive(parts: CallParts) {
         seed,
         ended: None,
     };
-    let (dc_tx, mut dc_rx) = mpsc::unbounded_channel::<Incoming>();
+    // Replaced by the channel's reader once it opens; until then nothing arrives.
+    let (_no_channel, mut dc_rx) = mpsc::unbounded_channel::<Option<String>>();
     // Bounded: if the model falls behind, old microphone frames are worth less than
     // keeping up; the reader drops rather than queueing without limit.
     let (mic_tx, mut mic_rx) = mpsc::channel::<Vec<i16>>(64);
@@ -99,10 +90,7 @@ pub async fn drive(parts: CallParts) {
     };
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
-    // webrtc 0.21 flushes some handshake packets (SCTP's) only when its driver wakes,
-    // and an idle driver sleeps until its next timer, 200 ms away: measured, data
-    // channels opened ~400 ms after DTLS was up. Sending RTP wakes it, so until the
-    // channel is open a silent packet goes out every few ms.
+    // Until the channel is open, silent RTP wakes webrtc's driver; see NUDGE_EVERY.
     let silence = encoder.as_mut().and_then(|e| e.encode(&[0i16; FRAME]).ok());
     let mut nudge = tokio::time::interval(NUDGE_EVERY);
     let open_deadline = tokio::time::sleep(OPEN_TIMEOUT);
@@ -122,19 +110,24 @@ pub async fn drive(parts: CallParts) {
         let speaking = call.speaking.is_some();
         tokio::select! {
             ev = peer.events.recv() => match ev {
-                Some(PeerEvent::DataChannel(dc)) => call.on_channel(dc, &dc_tx).await,
+                Some(PeerEvent::DataChannel(dc)) => {
+                    if let Some(rx) = call.on_channel(dc).await {
+                        dc_rx = rx;
+                    }
+                }
                 Some(PeerEvent::Track(track)) => spawn_track_reader(track, mic_tx.clone()),
                 Some(PeerEvent::State(state)) => call.on_state(state),
                 None => call.end("peer connection dropped"),
             },
             msg = dc_rx.recv() => match msg {
-                Some(Incoming::Text(text)) => {
+                Some(Some(text)) => {
                     let at_ms = call.now_ms();
                     call.record(Direction::Client, &text);
                     let out = call.model.handle(ModelInput::Client { at_ms, text: &text });
                     call.apply(out).await;
                 }
-                Some(Incoming::Closed) | None => call.end("the client closed the data channel"),
+                Some(None) | None if call.dc.is_some() => call.end("the client closed the data channel"),
+                _ => {}
             },
             Some(samples) = mic_rx.recv() => {
                 let at_ms = call.now_ms();
@@ -198,35 +191,25 @@ impl Call {
         }
     }
 
-    async fn on_channel(&mut self, dc: Arc<dyn DataChannel>, tx: &mpsc::UnboundedSender<Incoming>) {
+    /// Takes the client's events channel; returns its reader.
+    async fn on_channel(
+        &mut self,
+        dc: Arc<dyn DataChannel>,
+    ) -> Option<mpsc::UnboundedReceiver<Option<String>>> {
         let label = dc.label().await.unwrap_or_default();
         if label != EVENTS_LABEL || self.dc.is_some() {
             tracing::warn!("mock: ignoring data channel {label:?}; Realtime clients use one channel named {EVENTS_LABEL:?}");
-            return;
+            return None;
         }
         self.dc = Some(dc.clone());
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(ev) = dc.poll().await {
-                match ev {
-                    DataChannelEvent::OnMessage(m) => {
-                        let text = String::from_utf8_lossy(&m.data).into_owned();
-                        if tx.send(Incoming::Text(text)).is_err() {
-                            return;
-                        }
-                    }
-                    DataChannelEvent::OnClose => break,
-                    _ => {}
-                }
-            }
-            let _ = tx.send(Incoming::Closed);
-        });
+        let reader = forward_messages(dc);
         let t = self.now_ms();
         if let Some(rec) = self.recorder.as_mut() {
             let _ = rec.write_local(t, &note("connection", json!({"state": "channel_open"})));
         }
         let out = self.model.handle(ModelInput::Open { at_ms: t });
         self.apply(out).await;
+        Some(reader)
     }
 
     fn on_state(&mut self, state: RTCPeerConnectionState) {
@@ -302,28 +285,8 @@ async fn drain(dc: &Arc<dyn DataChannel>) {
 
 /// Decodes the client's microphone into 48 kHz mono frames for the model's VAD.
 fn spawn_track_reader(track: Arc<dyn TrackRemote>, tx: mpsc::Sender<Vec<i16>>) {
-    tokio::spawn(async move {
-        let mut decoder = match OpusDecoder::new() {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!("mock: no Opus decoder, the VAD will hear nothing: {e}");
-                return;
-            }
-        };
-        while let Some(ev) = track.poll().await {
-            if let TrackRemoteEvent::OnRtpPacket(packet) = ev {
-                if packet.payload.is_empty() {
-                    continue;
-                }
-                match decoder.decode(&packet.payload) {
-                    Ok(samples) => {
-                        if tx.try_send(samples).is_err() && tx.is_closed() {
-                            return;
-                        }
-                    }
-                    Err(e) => tracing::debug!("mock: undecodable audio packet: {e}"),
-                }
-            }
-        }
+    // try_send: a full queue drops a frame rather than stalling the decoder.
+    decode_track(track, move |pcm| {
+        !(tx.try_send(pcm).is_err() && tx.is_closed())
     });
 }

@@ -19,7 +19,7 @@ use super::api_error::ApiError;
 use super::call::{self, CallError};
 use super::keys::{Caller, SECRET_TTL_DEFAULT, SECRET_TTL_MAX, SECRET_TTL_MIN};
 use super::server::App;
-use crate::protocol::validate::validate_client_value;
+use crate::protocol::validate::validate_session_value;
 use crate::protocol::Dialect;
 
 pub fn router(app: Arc<App>) -> Router {
@@ -84,8 +84,7 @@ fn parse_json(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
 
 /// Validates a GA session config the way `session.update` is validated.
 fn check_session(session: &Value, prefix: &str) -> Result<(), ApiError> {
-    let event = json!({"type": "session.update", "session": session});
-    let problems = validate_client_value(&event, Dialect::Ga);
+    let problems = validate_session_value(session, Dialect::Ga);
     if problems.is_empty() {
         Ok(())
     } else {

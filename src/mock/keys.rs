@@ -65,7 +65,8 @@ pub fn unix_seconds(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-fn random_hex(bytes: usize) -> String {
+/// `bytes` random bytes as lowercase hex: the tail of keys, secrets and call ids.
+pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
     buf.iter().map(|b| format!("{b:02x}")).collect()

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rand::RngCore;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Notify};
@@ -84,10 +83,7 @@ impl App {
         session: Option<Value>,
         dialect: Dialect,
     ) -> (CallSpec, Arc<Notify>) {
-        let mut id = [0u8; 16];
-        rand::rng().fill_bytes(&mut id);
-        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-        let call_id = format!("rtc_{hex}");
+        let call_id = format!("rtc_{}", super::keys::random_hex(16));
         let hangup = Arc::new(Notify::new());
         self.calls
             .lock()
@@ -149,6 +145,7 @@ impl App {
             scenario: Arc::new(Scenario::default()),
             session_limit_ms: self.config.session_limit.as_millis() as u64,
         });
+        model.set_wall_clock(super::keys::unix_seconds(std::time::SystemTime::now()) as i64);
         model
             .handle(ModelInput::Open { at_ms: 0 })
             .into_iter()

@@ -251,12 +251,45 @@ pub fn is_beta_session(v: &Value) -> bool {
     }
 }
 
-fn beta_format(v: Value) -> Value {
+/// Where each beta flat audio field lives in GA's nested `audio`: (beta key, `input`
+/// or `output`, GA key). Both directions of the conversion read this one table.
+const BETA_AUDIO_FIELDS: [(&str, &str, &str); 7] = [
+    ("input_audio_format", "input", "format"),
+    ("input_audio_transcription", "input", "transcription"),
+    ("input_audio_noise_reduction", "input", "noise_reduction"),
+    ("turn_detection", "input", "turn_detection"),
+    ("output_audio_format", "output", "format"),
+    ("voice", "output", "voice"),
+    ("speed", "output", "speed"),
+];
+
+fn format_to_ga(v: Value) -> Value {
     match v.as_str() {
         Some("pcm16") => serde_json::json!({"type": "audio/pcm", "rate": 24000}),
         Some("g711_ulaw") => serde_json::json!({"type": "audio/pcmu"}),
         Some("g711_alaw") => serde_json::json!({"type": "audio/pcma"}),
         _ => v,
+    }
+}
+
+/// A GA format object by its beta name; anything but G.711 is `pcm16`.
+pub fn format_to_beta(ga: &Value) -> Value {
+    match ga.get("type").and_then(Value::as_str) {
+        Some("audio/pcmu") => Value::from("g711_ulaw"),
+        Some("audio/pcma") => Value::from("g711_alaw"),
+        _ => Value::from("pcm16"),
+    }
+}
+
+/// GA `output_modalities` in beta terms: audio always came with its transcript.
+pub fn modalities_to_beta(ga: Option<&Value>) -> Value {
+    let audio = ga
+        .and_then(Value::as_array)
+        .is_none_or(|l| l.iter().any(|m| m == "audio"));
+    if audio {
+        serde_json::json!(["audio", "text"])
+    } else {
+        serde_json::json!(["text"])
     }
 }
 
@@ -268,24 +301,17 @@ pub fn beta_to_ga(value: Value) -> Value {
     };
     let mut input = Map::new();
     let mut output = Map::new();
-    let mut moves = |from: &str, to: &mut Map<String, Value>, key: &str, f: fn(Value) -> Value| {
-        if let Some(v) = m.remove(from) {
-            to.insert(key.into(), f(v));
+    for (beta, side, key) in BETA_AUDIO_FIELDS {
+        if let Some(v) = m.remove(beta) {
+            let v = if key == "format" { format_to_ga(v) } else { v };
+            let to = if side == "input" {
+                &mut input
+            } else {
+                &mut output
+            };
+            to.insert(key.into(), v);
         }
-    };
-    let id = |v: Value| v;
-    moves("input_audio_format", &mut input, "format", beta_format);
-    moves("input_audio_transcription", &mut input, "transcription", id);
-    moves(
-        "input_audio_noise_reduction",
-        &mut input,
-        "noise_reduction",
-        id,
-    );
-    moves("turn_detection", &mut input, "turn_detection", id);
-    moves("output_audio_format", &mut output, "format", beta_format);
-    moves("voice", &mut output, "voice", id);
-    moves("speed", &mut output, "speed", id);
+    }
     if let Some(v) = m.remove("modalities") {
         // Beta's default ["audio","text"] means audio with a transcript: GA ["audio"].
         let audio = v.as_array().is_some_and(|a| a.iter().any(|x| x == "audio"));
@@ -313,4 +339,77 @@ pub fn beta_to_ga(value: Value) -> Value {
     };
     m.insert("type".into(), Value::String(kind.into()));
     Value::Object(m)
+}
+
+/// Moves a GA session into the beta flat layout (§3.2 → §3.1), the inverse of
+/// [`beta_to_ga`]: what a beta server shows in `session.created`. GA-only fields
+/// (`truncation`, `prompt`, `idle_timeout_ms`) have no beta place and are dropped.
+pub fn ga_to_beta(ga: &Value) -> Value {
+    let at = |p: &str| ga.pointer(p).cloned().unwrap_or(Value::Null);
+    let mut out = Map::new();
+    out.insert("id".into(), at("/id"));
+    out.insert("object".into(), Value::from("realtime.session"));
+    out.insert("model".into(), at("/model"));
+    out.insert("expires_at".into(), at("/expires_at"));
+    out.insert(
+        "modalities".into(),
+        modalities_to_beta(ga.get("output_modalities")),
+    );
+    out.insert("instructions".into(), at("/instructions"));
+    for (beta, side, key) in BETA_AUDIO_FIELDS {
+        let mut v = at(&format!("/audio/{side}/{key}"));
+        match key {
+            "format" => v = format_to_beta(&v),
+            "turn_detection" => {
+                if let Some(m) = v.as_object_mut() {
+                    m.shift_remove("idle_timeout_ms");
+                }
+            }
+            _ => {}
+        }
+        out.insert(beta.into(), v);
+    }
+    out.insert("tools".into(), at("/tools"));
+    out.insert("tool_choice".into(), at("/tool_choice"));
+    let temperature = ga.get("temperature").cloned().unwrap_or(Value::from(0.8));
+    out.insert("temperature".into(), temperature);
+    out.insert(
+        "max_response_output_tokens".into(),
+        at("/max_output_tokens"),
+    );
+    out.insert("tracing".into(), at("/tracing"));
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ga_to_beta_and_back_keeps_every_shared_field() {
+        let ga = json!({"type": "realtime", "model": "gpt-realtime", "output_modalities": ["text"],
+            "instructions": "hi", "max_output_tokens": 100, "tools": [], "tool_choice": "auto",
+            "audio": {"input": {"format": {"type": "audio/pcmu"}, "transcription": {"model": "whisper-1"},
+                "noise_reduction": null, "turn_detection": {"type": "server_vad", "idle_timeout_ms": 6000}},
+                "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "cedar", "speed": 1.2}}});
+        let beta = ga_to_beta(&ga);
+        assert_eq!(beta["modalities"], json!(["text"]));
+        assert_eq!(beta["input_audio_format"], "g711_ulaw");
+        assert_eq!(beta["voice"], "cedar");
+        assert!(beta["turn_detection"].get("idle_timeout_ms").is_none());
+        let back = beta_to_ga(beta);
+        for p in [
+            "/audio/input/format",
+            "/audio/output/format",
+            "/audio/output/voice",
+            "/audio/output/speed",
+            "/audio/input/transcription",
+            "/output_modalities",
+            "/max_output_tokens",
+            "/instructions",
+        ] {
+            assert_eq!(back.pointer(p), ga.pointer(p), "{p}");
+        }
+    }
 }

@@ -139,6 +139,13 @@ pub fn validate_client_value(value: &Value, dialect: Dialect) -> Vec<Problem> {
     out
 }
 
+/// Checks a session config on its own (the body of a client secret, `--session`), as
+/// `session.update` would; problem paths start with `session.`.
+pub fn validate_session_value(session: &Value, dialect: Dialect) -> Vec<Problem> {
+    let event = serde_json::json!({"type": "session.update", "session": session});
+    validate_client_value(&event, dialect)
+}
+
 /// The client event types a dialect accepts, for completion and help.
 pub fn client_event_types(dialect: Dialect) -> &'static [&'static str] {
     events::client_types(dialect)

@@ -11,15 +11,14 @@ use webrtc::media_stream::track_remote::TrackRemote;
 
 use super::rtc_setup::{
     sdp_setup_role, AudioSender, Peer, PeerError, PeerEvent, PeerSettings, RTCSessionDescription,
+    EVENTS_LABEL, NUDGE_EVERY,
 };
 use super::signaling::{Answer, SignalingError};
 use tokio::sync::mpsc;
 use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState};
 
-pub const EVENTS_LABEL: &str = "oai-events";
 pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(15);
 const GATHER_TIMEOUT: Duration = Duration::from_secs(2);
-const NUDGE_EVERY: Duration = Duration::from_millis(5);
 
 /// How long each step took, for the recording's local notes and the connect bench.
 #[derive(Debug, Clone, Copy, Default)]
@@ -142,9 +141,7 @@ where
         .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
 
     let mut early_tracks = Vec::new();
-    // webrtc 0.21 sends some SCTP handshake packets only when its driver wakes, and an
-    // idle driver sleeps up to 200 ms: measured, the channel opened ~200 ms late on our
-    // side. Any data-channel call wakes it, so poke it until the channel is open.
+    // Any data-channel call wakes webrtc's driver; see NUDGE_EVERY.
     let mut nudge = tokio::time::interval(NUDGE_EVERY);
     let opened = async {
         loop {

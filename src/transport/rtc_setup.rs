@@ -38,6 +38,15 @@ pub const OPUS_PT: u8 = 111;
 /// default 64 KiB is too small for `conversation.item.retrieved` with audio.
 pub const MAX_MESSAGE_SIZE: u32 = 262_144;
 
+/// The label every Realtime client gives its events channel.
+pub const EVENTS_LABEL: &str = "oai-events";
+
+/// webrtc 0.21 sends some SCTP handshake packets only when its driver loop wakes, and
+/// an idle driver sleeps until its next timer, up to 200 ms away (measured: the
+/// channel opened ~400 ms after DTLS was up). Both ends wake it this often until the
+/// data channel is open: the client by touching the channel, the mock by sending RTP.
+pub const NUDGE_EVERY: Duration = Duration::from_millis(5);
+
 /// How a peer is set up: which address it binds and how often ICE checks run.
 #[derive(Debug, Clone)]
 pub struct PeerSettings {

@@ -5,33 +5,28 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rtconsole::audio::opus_codec::{OpusDecoder, OpusEncoder};
+use rtconsole::audio::opus_codec::OpusEncoder;
 use rtconsole::audio::FRAME;
 use rtconsole::mock::{MockConfig, MockServer};
+use rtconsole::transport::channel_io::{decode_track, forward_messages};
 use rtconsole::transport::connect::{connect, Connection, DEFAULT_OPEN_TIMEOUT};
 use rtconsole::transport::rtc_setup::{PeerEvent, PeerSettings};
 use rtconsole::transport::signaling::Signaling;
 use serde_json::Value;
 use tokio::sync::mpsc;
-use webrtc::data_channel::DataChannelEvent;
-use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::media_stream::track_remote::TrackRemote;
 
 /// Every wait in these tests is bounded; generous because CI machines are slow.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-pub enum Msg {
-    Text(String),
-    Closed,
-}
-
 pub struct TestClient {
     pub conn: Connection,
-    pub msgs: mpsc::UnboundedReceiver<Msg>,
+    /// Messages as they come; `None` once the channel has closed.
+    pub msgs: mpsc::UnboundedReceiver<Option<String>>,
     /// Everything received, in order, as parsed JSON (non-JSON kept as a string).
     pub seen: Vec<Value>,
     /// Decoded remote audio, 48 kHz mono.
     pub heard: Arc<Mutex<Vec<i16>>>,
-    pub packets: Arc<Mutex<usize>>,
 }
 
 pub async fn start_mock(config: MockConfig) -> MockServer {
@@ -61,32 +56,18 @@ pub async fn connect_default(server: &MockServer) -> TestClient {
 
 impl TestClient {
     pub fn from_connection(mut conn: Connection) -> TestClient {
-        let (tx, msgs) = mpsc::unbounded_channel();
-        let dc = conn.dc.clone();
-        tokio::spawn(async move {
-            while let Some(ev) = dc.poll().await {
-                match ev {
-                    DataChannelEvent::OnMessage(m) => {
-                        let _ = tx.send(Msg::Text(String::from_utf8_lossy(&m.data).into_owned()));
-                    }
-                    DataChannelEvent::OnClose => break,
-                    _ => {}
-                }
-            }
-            let _ = tx.send(Msg::Closed);
-        });
+        let msgs = forward_messages(conn.dc.clone());
         let heard = Arc::new(Mutex::new(Vec::new()));
-        let packets = Arc::new(Mutex::new(0));
         for t in conn.early_tracks.drain(..) {
-            spawn_listener(t, heard.clone(), packets.clone());
+            listen(t, heard.clone());
         }
         // Later track announcements arrive on the peer's event stream.
         let mut events = std::mem::replace(&mut conn.events, mpsc::unbounded_channel().1);
-        let (h, p) = (heard.clone(), packets.clone());
+        let h = heard.clone();
         tokio::spawn(async move {
             while let Some(ev) = events.recv().await {
                 if let PeerEvent::Track(t) = ev {
-                    spawn_listener(t, h.clone(), p.clone());
+                    listen(t, h.clone());
                 }
             }
         });
@@ -95,7 +76,6 @@ impl TestClient {
             msgs,
             seen: Vec::new(),
             heard,
-            packets,
         }
     }
 
@@ -114,7 +94,7 @@ impl TestClient {
     /// The next message, or None when the channel closed or WAIT passed.
     pub async fn next(&mut self) -> Option<Value> {
         match tokio::time::timeout(WAIT, self.msgs.recv()).await {
-            Ok(Some(Msg::Text(t))) => {
+            Ok(Some(Some(t))) => {
                 let v = serde_json::from_str(&t).unwrap_or(Value::String(t));
                 self.seen.push(v.clone());
                 Some(v)
@@ -142,11 +122,11 @@ impl TestClient {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             match tokio::time::timeout_at(deadline, self.msgs.recv()).await {
-                Ok(Some(Msg::Text(t))) => {
+                Ok(Some(Some(t))) => {
                     self.seen
                         .push(serde_json::from_str(&t).unwrap_or(Value::String(t)));
                 }
-                Ok(Some(Msg::Closed)) | Ok(None) => return true,
+                Ok(Some(None)) | Ok(None) => return true,
                 Err(_) => return false,
             }
         }
@@ -182,20 +162,9 @@ impl TestClient {
     }
 }
 
-fn spawn_listener(
-    track: Arc<dyn TrackRemote>,
-    heard: Arc<Mutex<Vec<i16>>>,
-    packets: Arc<Mutex<usize>>,
-) {
-    tokio::spawn(async move {
-        let mut dec = OpusDecoder::new().expect("decoder");
-        while let Some(ev) = track.poll().await {
-            if let TrackRemoteEvent::OnRtpPacket(p) = ev {
-                *packets.lock().unwrap() += 1;
-                if let Ok(pcm) = dec.decode(&p.payload) {
-                    heard.lock().unwrap().extend_from_slice(&pcm);
-                }
-            }
-        }
+fn listen(track: Arc<dyn TrackRemote>, heard: Arc<Mutex<Vec<i16>>>) {
+    decode_track(track, move |pcm| {
+        heard.lock().unwrap().extend_from_slice(&pcm);
+        true
     });
 }

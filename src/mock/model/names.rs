@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::protocol::server_event::KNOWN_SERVER_EVENTS;
-use crate::protocol::session_config::beta_to_ga;
+use crate::protocol::session_config::{beta_to_ga, format_to_beta, ga_to_beta, modalities_to_beta};
 
 /// The beta wire name of a GA event, from the decoder's own table. Session events
 /// keep their names (`transcription_session.*` is chosen by session type).
@@ -16,90 +16,30 @@ fn beta_wire_name(ga: &str) -> Option<&'static str> {
         .map(|(wire, _, _)| *wire)
 }
 
-fn format_name(f: &Value) -> Value {
-    match f.get("type").and_then(Value::as_str) {
-        Some("audio/pcmu") => json!("g711_ulaw"),
-        Some("audio/pcma") => json!("g711_alaw"),
-        _ => json!("pcm16"),
-    }
-}
-
-fn beta_modalities(ga: Option<&Value>) -> Value {
-    let audio = ga
-        .and_then(Value::as_array)
-        .is_none_or(|l| l.iter().any(|m| m == "audio"));
-    if audio {
-        json!(["audio", "text"])
-    } else {
-        json!(["text"])
-    }
-}
-
-/// A GA session object in the beta flat layout.
+/// A GA session object in the beta flat layout. A transcription session keeps only
+/// the fields beta's `transcription_session` had.
 pub fn session_to_beta(ga: &Value) -> Value {
-    let at = |p: &str| ga.pointer(p).cloned().unwrap_or(Value::Null);
-    let mut td = at("/audio/input/turn_detection");
-    if let Some(m) = td.as_object_mut() {
-        m.shift_remove("idle_timeout_ms");
+    let flat = ga_to_beta(ga);
+    if ga.get("type").and_then(Value::as_str) != Some("transcription") {
+        return flat;
     }
     let mut out = Map::new();
-    out.insert("id".into(), at("/id"));
-    if ga.get("type").and_then(Value::as_str) == Some("transcription") {
-        out.insert("object".into(), json!("realtime.transcription_session"));
-        out.insert("expires_at".into(), at("/expires_at"));
-        out.insert("modalities".into(), json!(["text"]));
-        out.insert(
-            "input_audio_format".into(),
-            format_name(&at("/audio/input/format")),
-        );
-        out.insert(
-            "input_audio_transcription".into(),
-            at("/audio/input/transcription"),
-        );
-        out.insert("turn_detection".into(), td);
-        out.insert(
-            "input_audio_noise_reduction".into(),
-            at("/audio/input/noise_reduction"),
-        );
-        out.insert("include".into(), at("/include"));
-        return Value::Object(out);
+    for key in [
+        "id",
+        "expires_at",
+        "input_audio_format",
+        "input_audio_transcription",
+        "turn_detection",
+        "input_audio_noise_reduction",
+    ] {
+        out.insert(key.into(), flat[key].clone());
     }
-    out.insert("object".into(), json!("realtime.session"));
-    out.insert("model".into(), at("/model"));
-    out.insert("expires_at".into(), at("/expires_at"));
+    out.insert("object".into(), json!("realtime.transcription_session"));
+    out.insert("modalities".into(), json!(["text"]));
     out.insert(
-        "modalities".into(),
-        beta_modalities(ga.get("output_modalities")),
+        "include".into(),
+        ga.get("include").cloned().unwrap_or(Value::Null),
     );
-    out.insert("instructions".into(), at("/instructions"));
-    out.insert("voice".into(), at("/audio/output/voice"));
-    out.insert(
-        "input_audio_format".into(),
-        format_name(&at("/audio/input/format")),
-    );
-    out.insert(
-        "output_audio_format".into(),
-        format_name(&at("/audio/output/format")),
-    );
-    out.insert(
-        "input_audio_transcription".into(),
-        at("/audio/input/transcription"),
-    );
-    out.insert("turn_detection".into(), td);
-    out.insert(
-        "input_audio_noise_reduction".into(),
-        at("/audio/input/noise_reduction"),
-    );
-    out.insert("tools".into(), at("/tools"));
-    out.insert("tool_choice".into(), at("/tool_choice"));
-    let temperature = ga.get("temperature").cloned().unwrap_or(json!(0.8));
-    out.insert("temperature".into(), temperature);
-    out.insert(
-        "max_response_output_tokens".into(),
-        at("/max_output_tokens"),
-    );
-    out.insert("speed".into(), at("/audio/output/speed"));
-    out.insert("tracing".into(), at("/tracing"));
     Value::Object(out)
 }
 
@@ -128,11 +68,11 @@ fn response_to_beta(resp: &Value) -> Value {
     for (k, v) in map {
         match k.as_str() {
             "output_modalities" => {
-                out.insert("modalities".into(), beta_modalities(Some(v)));
+                out.insert("modalities".into(), modalities_to_beta(Some(v)));
             }
             "audio" => {
                 let voice = v.pointer("/output/voice").cloned().unwrap_or(Value::Null);
-                let format = v.pointer("/output/format").map(format_name);
+                let format = v.pointer("/output/format").map(format_to_beta);
                 out.insert("voice".into(), voice);
                 out.insert(
                     "output_audio_format".into(),
