@@ -2,6 +2,7 @@
 //! Devices (cpal) come with the audio issue.
 
 pub mod levels;
+pub mod meter;
 pub mod opus_codec;
 pub mod resample;
 pub mod wav;

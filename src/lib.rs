@@ -15,3 +15,4 @@ pub mod recording;
 pub mod script;
 pub mod session;
 pub mod transport;
+pub mod tui;

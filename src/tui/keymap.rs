@@ -1,0 +1,603 @@
+//! The keymap as data: every binding has an action, the keys that trigger it, where it
+//! applies and a description. The `?` help overlay is generated from this table, and
+//! user overrides (`[keys]` in the config) replace an action's keys by name.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// Everywhere, even while typing: chords and function keys only.
+    Global,
+    /// When no text entry has the keys (plain letters are free).
+    Normal,
+    Log,
+    Transcript,
+    Config,
+    Composer,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Anywhere",
+            Scope::Normal => "Outside text entry",
+            Scope::Log => "Events pane",
+            Scope::Transcript => "Transcript pane",
+            Scope::Config => "Session config editor",
+            Scope::Composer => "Composer",
+        }
+    }
+}
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        /// Everything a key can do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            /// The name used in the config's `[keys]` table.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit",
+    QuitPlain => "quit_plain",
+    Help => "help",
+    HelpPlain => "help_plain",
+    FocusNext => "focus_next",
+    FocusPrev => "focus_prev",
+    FocusComposer => "focus_composer",
+    FocusLog => "focus_log",
+    FocusTranscript => "focus_transcript",
+    FocusConfig => "focus_config",
+    FocusMeters => "focus_meters",
+    Maximize => "maximize",
+    ResponseCreate => "response_create",
+    Interrupt => "interrupt",
+    ToggleModality => "toggle_modality",
+    CycleTurnDetection => "cycle_turn_detection",
+    PushToTalk => "push_to_talk",
+    MuteMic => "mute_mic",
+    MuteSpeaker => "mute_speaker",
+    ToggleRecording => "toggle_recording",
+    ReplayScript => "replay_script",
+    Tool1 => "tool_1",
+    Tool2 => "tool_2",
+    Tool3 => "tool_3",
+    Tool4 => "tool_4",
+    Tool5 => "tool_5",
+    Tool6 => "tool_6",
+    Tool7 => "tool_7",
+    Tool8 => "tool_8",
+    Tool9 => "tool_9",
+}
+
+impl Action {
+    /// The tool number (1-based) of a `tool_N` action.
+    pub fn tool_number(self) -> Option<usize> {
+        let n = match self {
+            Action::Tool1 => 1,
+            Action::Tool2 => 2,
+            Action::Tool3 => 3,
+            Action::Tool4 => 4,
+            Action::Tool5 => 5,
+            Action::Tool6 => 6,
+            Action::Tool7 => 7,
+            Action::Tool8 => 8,
+            Action::Tool9 => 9,
+            _ => return None,
+        };
+        Some(n)
+    }
+}
+
+/// One key with its modifiers, as written in the config: `ctrl-c`, `f2`, `shift-tab`, `q`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeySpec {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl KeySpec {
+    pub fn parse(text: &str) -> Result<KeySpec, String> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = text.trim();
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (m, len) = if lower.starts_with("ctrl-") {
+                (KeyModifiers::CONTROL, 5)
+            } else if lower.starts_with("alt-") {
+                (KeyModifiers::ALT, 4)
+            } else if lower.starts_with("shift-") && rest.len() > 6 {
+                (KeyModifiers::SHIFT, 6)
+            } else {
+                break;
+            };
+            mods |= m;
+            rest = &rest[len..];
+        }
+        let lower = rest.to_ascii_lowercase();
+        let code = match lower.as_str() {
+            "tab" if mods.contains(KeyModifiers::SHIFT) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "space" => KeyCode::Char(' '),
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            "backspace" => KeyCode::Backspace,
+            "delete" => KeyCode::Delete,
+            f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+                let n: u8 = f[1..].parse().expect("checked");
+                if !(1..=12).contains(&n) {
+                    return Err(format!("{text:?}: function keys are f1 to f12"));
+                }
+                KeyCode::F(n)
+            }
+            _ if rest.chars().count() == 1 => {
+                let c = rest.chars().next().expect("one char");
+                // Letters with ctrl/alt are matched lower-case, as terminals send them.
+                if mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "{text:?} is not a key; write keys like \"ctrl-c\", \"alt-1\", \"f2\", \"shift-tab\", \"q\" or \"?\""
+                ))
+            }
+        };
+        Ok(KeySpec { code, mods })
+    }
+
+    /// Whether a key event from the terminal is this key. Shift on a printable
+    /// character is part of the character (`?`, `G`), so it is not compared.
+    pub fn matches(&self, key: &KeyEvent) -> bool {
+        let mut mods = key.modifiers;
+        let mut code = key.code;
+        if let KeyCode::Char(c) = code {
+            mods.remove(KeyModifiers::SHIFT);
+            if mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+                code = KeyCode::Char(c.to_ascii_lowercase());
+            }
+        }
+        if code == KeyCode::BackTab {
+            mods.remove(KeyModifiers::SHIFT);
+        }
+        code == self.code && mods == self.mods
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub action: Action,
+    pub keys: Vec<KeySpec>,
+    pub scope: Scope,
+    pub description: &'static str,
+}
+
+/// The app's own bindings. Pane-local keys (scrolling, editing) are listed by the
+/// panes in [`PANE_KEYS`] so the help shows them too.
+const DEFAULTS: &[(Action, &[&str], Scope, &str)] = &[
+    (
+        Action::Quit,
+        &["ctrl-c"],
+        Scope::Global,
+        "quit (exit status 0)",
+    ),
+    (Action::QuitPlain, &["q"], Scope::Normal, "quit"),
+    (
+        Action::Help,
+        &["f1"],
+        Scope::Global,
+        "show or hide this help",
+    ),
+    (
+        Action::HelpPlain,
+        &["?"],
+        Scope::Normal,
+        "show or hide this help",
+    ),
+    (
+        Action::FocusNext,
+        &["tab"],
+        Scope::Global,
+        "focus the next pane",
+    ),
+    (
+        Action::FocusPrev,
+        &["shift-tab"],
+        Scope::Global,
+        "focus the previous pane",
+    ),
+    (
+        Action::FocusComposer,
+        &["alt-c"],
+        Scope::Global,
+        "focus the composer",
+    ),
+    (
+        Action::FocusLog,
+        &["alt-e"],
+        Scope::Global,
+        "focus the events pane",
+    ),
+    (
+        Action::FocusTranscript,
+        &["alt-t"],
+        Scope::Global,
+        "focus the transcript",
+    ),
+    (
+        Action::FocusConfig,
+        &["alt-s"],
+        Scope::Global,
+        "focus the session config editor",
+    ),
+    (
+        Action::FocusMeters,
+        &["alt-a"],
+        Scope::Global,
+        "focus the audio meters",
+    ),
+    (
+        Action::Maximize,
+        &["f2"],
+        Scope::Global,
+        "maximize the focused pane / restore the layout",
+    ),
+    (
+        Action::ResponseCreate,
+        &["ctrl-r"],
+        Scope::Global,
+        "send response.create",
+    ),
+    (
+        Action::Interrupt,
+        &["ctrl-x"],
+        Scope::Global,
+        "interrupt: response.cancel + output_audio_buffer.clear",
+    ),
+    (
+        Action::ToggleModality,
+        &["f3"],
+        Scope::Global,
+        "output modality: text <-> audio (session.update)",
+    ),
+    (
+        Action::CycleTurnDetection,
+        &["f4"],
+        Scope::Global,
+        "turn detection: server_vad -> semantic_vad -> off (push-to-talk)",
+    ),
+    (
+        Action::PushToTalk,
+        &["f5"],
+        Scope::Global,
+        "push-to-talk: press to talk, press again to send",
+    ),
+    (
+        Action::MuteMic,
+        &["f6"],
+        Scope::Global,
+        "mute / unmute the microphone",
+    ),
+    (
+        Action::MuteSpeaker,
+        &["f7"],
+        Scope::Global,
+        "mute / unmute the speaker",
+    ),
+    (
+        Action::ToggleRecording,
+        &["f9"],
+        Scope::Global,
+        "start / stop recording the session to a file",
+    ),
+    (
+        Action::ReplayScript,
+        &["f10"],
+        Scope::Global,
+        "replay a script file into the live session",
+    ),
+    (
+        Action::Tool1,
+        &["alt-1"],
+        Scope::Global,
+        "turn configured tool 1 on / off",
+    ),
+    (
+        Action::Tool2,
+        &["alt-2"],
+        Scope::Global,
+        "turn configured tool 2 on / off",
+    ),
+    (
+        Action::Tool3,
+        &["alt-3"],
+        Scope::Global,
+        "turn configured tool 3 on / off",
+    ),
+    (
+        Action::Tool4,
+        &["alt-4"],
+        Scope::Global,
+        "turn configured tool 4 on / off",
+    ),
+    (
+        Action::Tool5,
+        &["alt-5"],
+        Scope::Global,
+        "turn configured tool 5 on / off",
+    ),
+    (
+        Action::Tool6,
+        &["alt-6"],
+        Scope::Global,
+        "turn configured tool 6 on / off",
+    ),
+    (
+        Action::Tool7,
+        &["alt-7"],
+        Scope::Global,
+        "turn configured tool 7 on / off",
+    ),
+    (
+        Action::Tool8,
+        &["alt-8"],
+        Scope::Global,
+        "turn configured tool 8 on / off",
+    ),
+    (
+        Action::Tool9,
+        &["alt-9"],
+        Scope::Global,
+        "turn configured tool 9 on / off",
+    ),
+];
+
+/// Keys a pane handles itself, listed for the help overlay. Panes match these keys
+/// in their `on_key`; the table is what the help shows for them.
+pub const PANE_KEYS: &[(Scope, &str, &str)] = &[
+    (Scope::Log, "Up/Down, j/k, PgUp/PgDn, Home/End", "select an event (End follows new events)"),
+    (Scope::Log, "Enter", "show the selected event as pretty JSON (Esc closes; Up/Down scroll it)"),
+    (Scope::Log, "/", "filter by regex over type, summary and raw JSON"),
+    (Scope::Log, "t", "filter by the selected event's type (again: clear)"),
+    (Scope::Log, "d", "direction filter: all -> client -> server -> local"),
+    (Scope::Log, "r", "show only events related to the selected one (same response, item or call)"),
+    (Scope::Log, "c", "clear every filter"),
+    (Scope::Log, "s / S", "save the selected event / the whole log to a file"),
+    (Scope::Transcript, "Up/Down, PgUp/PgDn, Home/End", "scroll (End follows the conversation)"),
+    (Scope::Config, "typing", "edit the session as GA JSON; problems show with their path"),
+    (Scope::Config, "Ctrl-S", "apply: send session.update"),
+    (Scope::Config, "Ctrl-L", "reload the effective session from the server"),
+    (Scope::Composer, "Enter", "send: JSON as a client event, plain text as a user message + response.create"),
+    (Scope::Composer, "Alt-Enter / Ctrl-J", "new line"),
+    (Scope::Composer, "Up/Down", "history (on the first / last line)"),
+    (Scope::Composer, "Ctrl-T", "template menu: session.update, response.create, message, function_call_output, cancel, clears, commit, item delete/truncate"),
+    (Scope::Composer, "Esc", "clear the composer"),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let bindings = DEFAULTS
+            .iter()
+            .map(|(action, keys, scope, description)| Binding {
+                action: *action,
+                keys: keys
+                    .iter()
+                    .map(|k| KeySpec::parse(k).expect("default keys parse"))
+                    .collect(),
+                scope: *scope,
+                description,
+            })
+            .collect();
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+
+    /// The action for a key. `text_entry` hides the `Normal` bindings, so typing `q`
+    /// in the composer types a q.
+    pub fn lookup(&self, key: &KeyEvent, text_entry: bool) -> Option<Action> {
+        self.bindings
+            .iter()
+            .filter(|b| b.scope == Scope::Global || (!text_entry && b.scope == Scope::Normal))
+            .find(|b| b.keys.iter().any(|k| k.matches(key)))
+            .map(|b| b.action)
+    }
+
+    /// The keys of an action as the help and hints show them: "Ctrl-R".
+    pub fn keys_of(&self, action: Action) -> String {
+        self.bindings
+            .iter()
+            .find(|b| b.action == action)
+            .map(|b| {
+                b.keys
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
+            .unwrap_or_default()
+    }
+
+    /// `[keys]` from the user config: `action = "key"` or `action = ["key", …]`;
+    /// an empty list unbinds. Unknown actions and unparsable keys are errors.
+    pub fn apply_overrides(&mut self, table: &BTreeMap<String, toml::Value>) -> Result<(), String> {
+        for (name, value) in table {
+            let action = Action::from_name(name).ok_or_else(|| {
+                let names: Vec<_> = self.bindings.iter().map(|b| b.action.name()).collect();
+                format!(
+                    "[keys]: unknown action `{name}`; the actions are {}",
+                    names.join(", ")
+                )
+            })?;
+            let specs: Vec<&str> = match value {
+                toml::Value::String(s) => vec![s.as_str()],
+                toml::Value::Array(a) => a
+                    .iter()
+                    .map(|v| {
+                        v.as_str().ok_or_else(|| {
+                            format!("[keys] {name}: every key must be a string like \"ctrl-r\"")
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => {
+                    return Err(format!(
+                        "[keys] {name}: give a key (\"ctrl-r\") or a list of keys"
+                    ))
+                }
+            };
+            let keys = specs
+                .iter()
+                .map(|s| KeySpec::parse(s).map_err(|e| format!("[keys] {name}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let binding = self
+                .bindings
+                .iter_mut()
+                .find(|b| b.action == action)
+                .expect("every action has a default binding");
+            binding.keys = keys;
+        }
+        self.check_conflicts()
+    }
+
+    /// Two actions on one key in overlapping scopes would make one unreachable.
+    fn check_conflicts(&self) -> Result<(), String> {
+        for (i, a) in self.bindings.iter().enumerate() {
+            for b in &self.bindings[i + 1..] {
+                let overlap =
+                    a.scope == b.scope || a.scope == Scope::Global || b.scope == Scope::Global;
+                if !overlap {
+                    continue;
+                }
+                if let Some(k) = a.keys.iter().find(|k| b.keys.contains(k)) {
+                    return Err(format!(
+                        "[keys]: {k} is bound to both `{}` and `{}`; give one of them another key",
+                        a.action.name(),
+                        b.action.name()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn defaults_parse_and_do_not_conflict() {
+        let km = Keymap::default();
+        km.check_conflicts().unwrap();
+        assert_eq!(
+            km.lookup(&key(KeyCode::Char('c'), KeyModifiers::CONTROL), true),
+            Some(Action::Quit)
+        );
+    }
+
+    #[test]
+    fn plain_letters_are_text_while_typing() {
+        let km = Keymap::default();
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(km.lookup(&q, false), Some(Action::QuitPlain));
+        assert_eq!(km.lookup(&q, true), None);
+        let help = key(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(km.lookup(&help, false), Some(Action::HelpPlain));
+    }
+
+    #[test]
+    fn overrides_rebind_by_name_and_report_mistakes() {
+        let mut km = Keymap::default();
+        let table: BTreeMap<String, toml::Value> =
+            toml::from_str("response_create = [\"ctrl-g\", \"f12\"]").unwrap();
+        km.apply_overrides(&table).unwrap();
+        assert_eq!(km.keys_of(Action::ResponseCreate), "Ctrl-g / F12");
+        let bad: BTreeMap<String, toml::Value> = toml::from_str("respond = \"f12\"").unwrap();
+        assert!(km
+            .apply_overrides(&bad)
+            .unwrap_err()
+            .contains("unknown action `respond`"));
+        let clash: BTreeMap<String, toml::Value> =
+            toml::from_str("interrupt = \"ctrl-c\"").unwrap();
+        let err = km.apply_overrides(&clash).unwrap_err();
+        assert!(err.contains("bound to both"), "{err}");
+        let junk: BTreeMap<String, toml::Value> = toml::from_str("quit = \"hyper-q\"").unwrap();
+        assert!(km
+            .apply_overrides(&junk)
+            .unwrap_err()
+            .contains("is not a key"));
+    }
+
+    #[test]
+    fn shift_tab_and_function_keys_round_trip() {
+        let s = KeySpec::parse("shift-tab").unwrap();
+        assert!(s.matches(&key(KeyCode::BackTab, KeyModifiers::SHIFT)));
+        assert_eq!(KeySpec::parse("f10").unwrap().to_string(), "F10");
+        assert!(KeySpec::parse("f13").is_err());
+    }
+}

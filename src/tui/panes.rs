@@ -1,0 +1,1 @@
+//! One file per pane; each implements [`super::pane::Pane`].
