@@ -5,4 +5,5 @@
 pub mod keymap;
 pub mod pane;
 pub mod panes;
+pub mod text;
 pub mod theme;
