@@ -5,5 +5,9 @@
 pub mod keymap;
 pub mod pane;
 pub mod panes;
+pub mod recorder;
+pub mod shortcuts;
+pub mod terminal;
 pub mod text;
 pub mod theme;
+pub mod user_config;
