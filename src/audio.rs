@@ -1,9 +1,16 @@
 //! Audio at the edge: Opus at 48 kHz, WAV files, resampling and level meters.
-//! Devices (cpal) come with the audio issue.
+//! Devices through cpal, with a no-device mode for machines without a sound card.
 
+pub mod capture;
+pub mod devices;
+pub mod engine;
+pub mod gate;
+pub mod jitter;
 pub mod levels;
 pub mod meter;
 pub mod opus_codec;
+pub mod playback;
+pub mod render;
 pub mod resample;
 pub mod wav;
 

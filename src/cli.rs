@@ -18,9 +18,10 @@ use crate::protocol::Dialect;
         server with --mock."
 )]
 pub struct Cli {
-    /// Connect the TUI to the embedded mock server: no key, no network.
-    #[arg(long)]
-    pub mock: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub tui: TuiArgs,
     /// Get client secrets from your own backend (like the /session endpoint in OpenAI's docs).
     #[arg(long, value_name = "URL")]
     pub token_url: Option<String>,
@@ -46,12 +47,10 @@ pub enum Cmd {
     Devices,
 }
 
-/// `rtconsole run`: where to connect, what to configure, where audio and events go.
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// The script (see README "Scripts"), or a recording, which replays as a script.
-    pub script: PathBuf,
-    /// Run against the embedded mock server: no key, no network.
+/// Where to connect and the session to start with: shared by the TUI and `run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectArgs {
+    /// Use the embedded mock server: no key, no network.
     #[arg(long)]
     pub mock: bool,
     /// The API's base URL.
@@ -72,6 +71,53 @@ pub struct RunArgs {
     /// The initial session config (GA JSON, `{"type":"realtime",…}`); --model, --voice and --instructions override its fields.
     #[arg(long, value_name = "FILE")]
     pub session: Option<PathBuf>,
+    /// How long to wait for the data channel to open.
+    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub open_timeout: std::time::Duration,
+    /// With --mock: the mock scenario (for `run`, overrides the script's `scenario` line).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// With --mock: the seed of the simulated model.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// The TUI's own options: look, config, recording and audio devices.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TuiArgs {
+    /// Theme: dark (default), light, high-contrast, or a theme .toml file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+    /// The user config (default ~/.config/rtconsole/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Record the session to this file from the start (F9 starts/stops recording too).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Microphone: a device name (or part of it) or index from `rtconsole devices`.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub input_device: Option<String>,
+    /// Speaker: a device name (or part of it) or index from `rtconsole devices`.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub output_device: Option<String>,
+    /// Gate the microphone while the model's audio plays (for speakers without headphones).
+    #[arg(long)]
+    pub half_duplex: bool,
+    /// Use this WAV as the microphone instead of a device.
+    #[arg(long, value_name = "FILE.wav")]
+    pub input: Option<PathBuf>,
+    /// Write the model's audio to this WAV (48 kHz mono) instead of a device.
+    #[arg(long, value_name = "FILE.wav")]
+    pub output: Option<PathBuf>,
+}
+
+/// `rtconsole run`: the script, where audio and events go, and how long to wait.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The script (see README "Scripts"), or a recording, which replays as a script.
+    pub script: PathBuf,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
     /// Stream this WAV into the microphone from the start (any rate/channels); silence otherwise.
     #[arg(long, value_name = "FILE.wav")]
     pub input: Option<PathBuf>,
@@ -84,18 +130,9 @@ pub struct RunArgs {
     /// Replaying a recording: send its client events without the original pauses.
     #[arg(long)]
     pub fast: bool,
-    /// How long to wait for the data channel to open.
-    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration, value_name = "DURATION")]
-    pub open_timeout: std::time::Duration,
     /// How long `expect` and `transcript` steps wait unless the script says otherwise.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub timeout: std::time::Duration,
-    /// With --mock: the mock scenario (overrides the script's `scenario` line).
-    #[arg(long, value_name = "FILE")]
-    pub scenario: Option<PathBuf>,
-    /// With --mock: the seed of the simulated model.
-    #[arg(long)]
-    pub seed: Option<u64>,
 }
 
 /// `rtconsole mock`: the options of the standalone mock server.
@@ -125,12 +162,4 @@ pub struct MockArgs {
     /// How long a session may last before `session_expired` (e.g. 60m, 90s).
     #[arg(long, default_value = "60m", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub session_limit: std::time::Duration,
-}
-
-/// What is not built yet, and where it arrives, so a user is never left guessing.
-pub fn not_built(what: &str, issue: u32) -> String {
-    format!(
-        "rtconsole: {what} is not built yet (it arrives with issue #{issue}). \
-         What works today: the protocol and session core, recordings, and the test suite (`cargo test`)."
-    )
 }

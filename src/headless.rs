@@ -4,7 +4,7 @@
 
 mod audio_io;
 mod runner;
-mod setup;
+pub mod setup;
 mod summary;
 
 pub use runner::run;

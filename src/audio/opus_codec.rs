@@ -8,10 +8,10 @@ use super::{FRAME, RATE};
 const BITRATE: i32 = 32_000;
 
 /// Opus never puts more than 1275 bytes of payload in one frame (RFC 6716 §3.4).
-const MAX_PACKET: usize = 1275;
+pub const MAX_PACKET: usize = 1275;
 
 /// The longest Opus packet is 120 ms: 5760 samples at 48 kHz.
-const MAX_DECODED: usize = 5760;
+pub const MAX_DECODED: usize = 5760;
 
 /// Why encoding or decoding failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,15 @@ impl OpusEncoder {
             .encode_vec(frame, MAX_PACKET)
             .map_err(CodecError::Encode)
     }
+
+    /// Encodes one frame into `out` (give [`MAX_PACKET`] bytes) and returns the packet
+    /// length: no allocation, for loops that encode every 20 ms.
+    pub fn encode_into(&mut self, frame: &[i16], out: &mut [u8]) -> Result<usize, CodecError> {
+        if frame.len() != FRAME {
+            return Err(CodecError::FrameLength { got: frame.len() });
+        }
+        self.inner.encode(frame, out).map_err(CodecError::Encode)
+    }
 }
 
 /// Decodes Opus packets to 48 kHz mono.
@@ -111,6 +120,41 @@ impl OpusDecoder {
             Ok(n) => self.out[..n].to_vec(),
             Err(_) => vec![0; FRAME],
         }
+    }
+
+    /// Decodes one packet into `out` (give [`MAX_DECODED`] samples for any peer, or
+    /// [`FRAME`] for 20 ms packets) and returns the sample count; no allocation.
+    pub fn decode_into(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize, CodecError> {
+        if payload.is_empty() {
+            return Ok(self.conceal_into(out));
+        }
+        self.inner
+            .decode(payload, out, false)
+            .map_err(|source| CodecError::Decode {
+                len: payload.len(),
+                source,
+            })
+    }
+
+    /// Concealment of one lost 20 ms frame into `out[..FRAME]`; silence if libopus
+    /// refuses. Returns [`FRAME`].
+    pub fn conceal_into(&mut self, out: &mut [i16]) -> usize {
+        let out = &mut out[..FRAME];
+        if self.inner.decode(&[], out, false).is_err() {
+            out.fill(0);
+        }
+        FRAME
+    }
+
+    /// Rebuilds a lost 20 ms frame from the in-band FEC copy carried by the packet
+    /// after it (peers offer `useinbandfec=1`); libopus falls back to concealment when
+    /// that packet carries none. Returns [`FRAME`].
+    pub fn recover_into(&mut self, next_payload: &[u8], out: &mut [i16]) -> usize {
+        let out = &mut out[..FRAME];
+        if next_payload.is_empty() || self.inner.decode(next_payload, out, true).is_err() {
+            return self.conceal_into(out);
+        }
+        FRAME
     }
 }
 

@@ -100,18 +100,29 @@ impl StreamResampler {
     /// Takes interleaved input at the source rate and returns whatever 48 kHz mono
     /// output is ready. Any length is fine, including a split frame.
     pub fn push(&mut self, interleaved: &[f32]) -> Vec<f32> {
-        let mono = if self.channels == 1 {
-            interleaved.to_vec()
-        } else {
-            self.partial.extend_from_slice(interleaved);
-            let whole = self.partial.len() / self.channels * self.channels;
-            let mono = to_mono(&self.partial[..whole], self.channels as u16);
-            self.partial.drain(..whole);
-            mono
-        };
+        let mut out = Vec::new();
+        self.push_into(interleaved, &mut out);
+        out
+    }
+
+    /// Like [`StreamResampler::push`], but appends to `out`. With one channel this
+    /// allocates nothing once `out` and the internal buffers have grown to their
+    /// working size, which is what a capture loop running every 10 ms needs.
+    pub fn push_into(&mut self, interleaved: &[f32], out: &mut Vec<f32>) {
+        if self.channels == 1 {
+            match &mut self.fft {
+                None => out.extend_from_slice(interleaved),
+                Some(stage) => stage.push_into(interleaved, out),
+            }
+            return;
+        }
+        self.partial.extend_from_slice(interleaved);
+        let whole = self.partial.len() / self.channels * self.channels;
+        let mono = to_mono(&self.partial[..whole], self.channels as u16);
+        self.partial.drain(..whole);
         match &mut self.fft {
-            None => mono,
-            Some(stage) => stage.push(&mono),
+            None => out.extend_from_slice(&mono),
+            Some(stage) => stage.push_into(&mono, out),
         }
     }
 
@@ -148,20 +159,18 @@ impl FftStage {
         })
     }
 
-    fn push(&mut self, mono: &[f32]) -> Vec<f32> {
+    fn push_into(&mut self, mono: &[f32], out: &mut Vec<f32>) {
         self.in_total += mono.len() as u64;
         self.pending.extend_from_slice(mono);
-        let mut out = Vec::new();
         let chunk = self.resampler.input_frames_next();
         let mut pending = std::mem::take(&mut self.pending);
         let mut used = 0;
         while pending.len() - used >= chunk {
-            self.run_chunk(&pending[used..used + chunk], &mut out);
+            self.run_chunk(&pending[used..used + chunk], out);
             used += chunk;
         }
         pending.drain(..used);
         self.pending = pending;
-        out
     }
 
     fn flush(&mut self, from_rate: u32) -> Vec<f32> {

@@ -81,18 +81,18 @@ async fn run_async(
 ) -> Result<u8, SetupError> {
     let loaded = setup::load(&args.script, args.fast, dialect)?;
     let dialect = loaded.script.dialect;
-    let session = setup::initial_session(args)?;
+    let session = setup::initial_session(&args.connect)?;
     let speaker =
         Speaker::new(args.output.as_deref()).map_err(|e| SetupError(format!("--output: {e}")))?;
     let input = match &args.input {
         Some(p) => Some(read_wav(p).map_err(|e| SetupError(format!("--input: {e}")))?),
         None => None,
     };
-    let target = setup::target(args, token_url, dialect, &loaded.script).await?;
+    let target = setup::target(&args.connect, token_url, dialect, Some(&loaded.script)).await?;
     let started_at = SystemTime::now();
     let clock = Instant::now();
-    let conn = match setup::open(&target, token_url, &session, args).await {
-        Ok(c) => c,
+    let conn = match setup::open(&target, token_url, &session, &args.connect).await {
+        Ok(o) => o.conn,
         Err(e) => {
             if let Some(m) = target.mock {
                 m.shutdown().await;

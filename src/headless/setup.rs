@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::cli::RunArgs;
+use crate::cli::ConnectArgs;
 use crate::mock::scenario::Scenario;
 use crate::mock::{MockConfig, MockServer};
 use crate::protocol::validate::validate_session_value;
@@ -68,7 +68,7 @@ pub fn load(path: &Path, fast: bool, dialect: Dialect) -> Result<Loaded, SetupEr
 }
 
 /// The initial session: `--session FILE`, then `--model/--voice/--instructions`.
-pub fn initial_session(args: &RunArgs) -> Result<Value, SetupError> {
+pub fn initial_session(args: &ConnectArgs) -> Result<Value, SetupError> {
     let mut session = match &args.session {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -116,13 +116,14 @@ pub struct Target {
 }
 
 pub async fn target(
-    args: &RunArgs,
+    args: &ConnectArgs,
     token_url: Option<&str>,
     dialect: Dialect,
-    script: &Script,
+    script: Option<&Script>,
 ) -> Result<Target, SetupError> {
     if args.mock {
-        let scenario = match args.scenario.as_ref().or(script.scenario.as_ref()) {
+        let from_script = script.and_then(|s| s.scenario.as_ref());
+        let scenario = match args.scenario.as_ref().or(from_script) {
             Some(path) => Scenario::load(path)?,
             None => Scenario::default(),
         };
@@ -140,7 +141,7 @@ pub async fn target(
             dialect,
         });
     }
-    if let Some(refusal) = script.real_server_refusal() {
+    if let Some(refusal) = script.and_then(Script::real_server_refusal) {
         return Err(SetupError(refusal));
     }
     let signaling = Signaling::new(&args.base_url);
@@ -171,18 +172,18 @@ pub async fn open(
     target: &Target,
     token_url: Option<&str>,
     session: &Value,
-    args: &RunArgs,
-) -> Result<Connection, SetupError> {
-    let secret = match (token_url, &target.key) {
-        (Some(url), _) => target.signaling.secret_from_backend(url).await?.value,
-        (None, Some(key)) if target.dialect == Dialect::Ga => {
-            target
-                .signaling
-                .mint_secret(key, Some(session))
-                .await?
-                .value
+    args: &ConnectArgs,
+) -> Result<Opened, SetupError> {
+    let (secret, secret_expires_at) = match (token_url, &target.key) {
+        (Some(url), _) => {
+            let s = target.signaling.secret_from_backend(url).await?;
+            (s.value, s.expires_at)
         }
-        (None, Some(key)) => key.clone(),
+        (None, Some(key)) if target.dialect == Dialect::Ga => {
+            let s = target.signaling.mint_secret(key, Some(session)).await?;
+            (s.value, s.expires_at)
+        }
+        (None, Some(key)) => (key.clone(), 0),
         (None, None) => return Err(SignalingError::NoKey.into()),
     };
     let settings = if target.mock.is_some() {
@@ -208,5 +209,14 @@ pub async fn open(
         }
     })
     .await?;
-    Ok(conn)
+    Ok(Opened {
+        conn,
+        secret_expires_at: (secret_expires_at > 0).then_some(secret_expires_at),
+    })
+}
+
+/// A connection and, when a client secret was used, when it expires (Unix seconds).
+pub struct Opened {
+    pub conn: Connection,
+    pub secret_expires_at: Option<u64>,
 }

@@ -1,5 +1,6 @@
 //! Reading a call's two streams the same way everywhere: the events channel as text
-//! messages, the remote audio track as decoded 48 kHz mono frames.
+//! messages, the remote audio track as decoded 48 kHz mono frames (or as raw RTP
+//! packets, for the audio engine's jitter buffer).
 
 use std::sync::Arc;
 
@@ -60,6 +61,28 @@ pub fn decode_track(
                     }
                 }
                 Err(e) => tracing::debug!("undecodable audio packet: {e}"),
+            }
+        }
+    });
+}
+
+/// Hands every RTP packet of a remote track to `on_packet` as (sequence number,
+/// payload), undecoded, until the track ends or `on_packet` returns false: for a
+/// jitter buffer, which needs the sequence numbers to reorder and detect loss.
+pub fn forward_rtp(
+    track: Arc<dyn TrackRemote>,
+    mut on_packet: impl FnMut(u16, &[u8]) -> bool + Send + 'static,
+) {
+    tokio::spawn(async move {
+        while let Some(ev) = track.poll().await {
+            let TrackRemoteEvent::OnRtpPacket(packet) = ev else {
+                continue;
+            };
+            if packet.payload.is_empty() {
+                continue;
+            }
+            if !on_packet(packet.header.sequence_number, &packet.payload) {
+                return;
             }
         }
     });

@@ -206,6 +206,8 @@ impl fmt::Display for KeySpec {
         }
         match self.code {
             KeyCode::Char(' ') => f.write_str("Space"),
+            // Chords print upper-case, as menus write them: Ctrl-R.
+            KeyCode::Char(c) if !self.mods.is_empty() => write!(f, "{}", c.to_ascii_uppercase()),
             KeyCode::Char(c) => write!(f, "{c}"),
             KeyCode::F(n) => write!(f, "F{n}"),
             KeyCode::BackTab => f.write_str("Shift-Tab"),
@@ -576,7 +578,7 @@ mod tests {
         let table: BTreeMap<String, toml::Value> =
             toml::from_str("response_create = [\"ctrl-g\", \"f12\"]").unwrap();
         km.apply_overrides(&table).unwrap();
-        assert_eq!(km.keys_of(Action::ResponseCreate), "Ctrl-g / F12");
+        assert_eq!(km.keys_of(Action::ResponseCreate), "Ctrl-G / F12");
         let bad: BTreeMap<String, toml::Value> = toml::from_str("respond = \"f12\"").unwrap();
         assert!(km
             .apply_overrides(&bad)

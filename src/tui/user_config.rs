@@ -116,7 +116,7 @@ mod tests {
         let c = from_text(text, "config.toml", None).unwrap();
         assert_eq!(c.theme.log_error, ratatui::style::Color::Rgb(255, 0, 0));
         assert_eq!(c.theme.text, Theme::shipped("light").unwrap().text);
-        assert_eq!(c.keymap.keys_of(Action::ResponseCreate), "Ctrl-g");
+        assert_eq!(c.keymap.keys_of(Action::ResponseCreate), "Ctrl-G");
         let c = from_text(text, "config.toml", Some("high-contrast")).unwrap();
         assert_eq!(c.theme.text, Theme::shipped("high-contrast").unwrap().text);
     }
