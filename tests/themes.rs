@@ -2,22 +2,8 @@
 
 use std::collections::BTreeMap;
 
-const REQUIRED: &[&str] = &[
-    "border",
-    "border_focused",
-    "text",
-    "text_dim",
-    "log_client",
-    "log_server",
-    "log_local",
-    "log_error",
-    "log_warning",
-    "log_beta",
-    "meter_low",
-    "meter_mid",
-    "meter_high",
-    "selection",
-];
+/// Every semantic name a pane may use, from the library itself.
+const REQUIRED: &[&str] = rtconsole::tui::theme::NAMES;
 
 const NAMED: &[&str] = &[
     "black",

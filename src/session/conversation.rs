@@ -182,6 +182,17 @@ impl Conversation {
         })
     }
 
+    /// Items of the default conversation, last first: a view of the newest items
+    /// costs what it shows, however long the conversation.
+    pub fn ordered_rev(&self) -> impl Iterator<Item = &ConvItem> {
+        let mut cur = self.tail.as_deref();
+        std::iter::from_fn(move || {
+            let id = cur?;
+            cur = self.links.get(id).and_then(|l| l.prev.as_deref());
+            self.items.get(id)
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.links.len()
     }

@@ -26,7 +26,7 @@ use super::shortcuts::{self, ToolSwitch};
 use super::text::one_line;
 use super::theme::Theme;
 use crate::audio::meter::Meters;
-use crate::session::{Command, Effect, Input, NoticeLevel, Session};
+use crate::session::{Command, Effect, Input, NoticeLevel, Phase, Session};
 
 /// What the app asks of the edges.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +64,8 @@ pub struct App {
     prompt: Option<Prompt>,
     notice: Option<(NoticeLevel, String)>,
     tools: ToolSwitch,
+    /// Events typed before the data channel opened.
+    queued: Vec<String>,
     log: EventLogPane,
     transcript: TranscriptPane,
     config: ConfigEditorPane,
@@ -97,6 +99,7 @@ impl App {
             prompt: None,
             notice: None,
             tools: ToolSwitch::default(),
+            queued: Vec::new(),
             log: EventLogPane::new(save_dir),
             transcript: TranscriptPane::default(),
             config: ConfigEditorPane::default(),
@@ -139,8 +142,11 @@ impl App {
     /// Feeds the core and turns its effects into requests.
     pub fn on_input(&mut self, input: Input) -> Vec<Request> {
         self.dirty = true;
+        let at_ms = input_time(&input);
         let fx = self.session.handle(input);
-        self.effects(fx)
+        let mut out = self.effects(fx);
+        out.extend(self.flush_queue(at_ms));
+        out
     }
 
     pub fn on_key(&mut self, key: KeyEvent, at_ms: u64) -> Vec<Request> {
@@ -319,12 +325,48 @@ impl App {
         self.conn.read_only
     }
 
-    /// Sends a client event through the core, which validates and logs it.
+    /// Sends a client event through the core, which validates and logs it. Before
+    /// the data channel is open the text waits in a queue, so what a user types while
+    /// connecting is neither lost nor logged as sent when it was not.
     pub fn send(&mut self, text: String, at_ms: u64) -> Vec<Request> {
         if self.read_only_refusal() {
             return Vec::new();
         }
+        if !self.live_is_open() {
+            self.queued.push(text);
+            let why = match self.session.phase() {
+                Phase::Failed(_) | Phase::Closed(_) => "the session is not connected",
+                _ => "the data channel is not open yet",
+            };
+            self.set_notice(
+                NoticeLevel::Warning,
+                format!(
+                    "{} event(s) queued: {why}; they go out when it opens",
+                    self.queued.len()
+                ),
+            );
+            return Vec::new();
+        }
         self.on_input(Input::SendText { at_ms, text })
+    }
+
+    /// A live session always has a connection endpoint; tests of panes alone do not
+    /// connect, so an app whose phase never left Idle sends straight through.
+    fn live_is_open(&self) -> bool {
+        matches!(self.session.phase(), Phase::Open | Phase::Idle)
+    }
+
+    /// Sends what was typed while connecting, once the channel is open.
+    fn flush_queue(&mut self, at_ms: u64) -> Vec<Request> {
+        if self.queued.is_empty() || !self.live_is_open() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for text in std::mem::take(&mut self.queued) {
+            let fx = self.session.handle(Input::SendText { at_ms, text });
+            out.extend(self.effects(fx));
+        }
+        out
     }
 
     fn effects(&mut self, fx: Vec<Effect>) -> Vec<Request> {
@@ -515,6 +557,19 @@ impl App {
             }
         };
         f.render_widget(Paragraph::new(line), area);
+    }
+}
+
+fn input_time(input: &Input) -> u64 {
+    match input {
+        Input::Server { at_ms, .. }
+        | Input::SendText { at_ms, .. }
+        | Input::Send { at_ms, .. }
+        | Input::Sent { at_ms, .. }
+        | Input::Transport { at_ms, .. }
+        | Input::Note { at_ms, .. }
+        | Input::Command { at_ms, .. }
+        | Input::Tick { at_ms } => *at_ms,
     }
 }
 

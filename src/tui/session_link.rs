@@ -76,10 +76,15 @@ pub async fn connect_link(
         }
     };
     let conn = opened.conn;
+    // The forwarders hold back until `Connected` is out, so the UI sees the call
+    // open before its first message.
+    let (go_tx, go_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     let mut dc_rx = forward_messages(conn.dc.clone());
     let msg_tx = tx.clone();
+    let mut go = go_rx.clone();
     tasks.push(tokio::spawn(async move {
+        let _ = go.wait_for(|ready| *ready).await;
         while let Some(msg) = dc_rx.recv().await {
             match msg {
                 Some(text) => {
@@ -98,7 +103,9 @@ pub async fn connect_link(
     }));
     let mut events = conn.events;
     let ev_tx = tx.clone();
+    let mut go = go_rx;
     tasks.push(tokio::spawn(async move {
+        let _ = go.wait_for(|ready| *ready).await;
         while let Some(ev) = events.recv().await {
             let out = match ev {
                 PeerEvent::State(s) => LinkEvent::State(s),
@@ -127,6 +134,7 @@ pub async fn connect_link(
         tasks,
     };
     let _ = tx.send(LinkEvent::Connected(Box::new(link)));
+    let _ = go_tx.send(true);
 }
 
 impl Link {

@@ -264,7 +264,20 @@ impl Pane for TranscriptPane {
         self.height = inner.height;
         self.prune(ctx);
 
-        let items: Vec<&ConvItem> = ctx.session.conversation().ordered().collect();
+        // Following, only the newest items can be on screen (each takes at least a
+        // row), so the frame never walks the whole conversation.
+        let items: Vec<&ConvItem> = if self.following() {
+            let mut tail: Vec<&ConvItem> = ctx
+                .session
+                .conversation()
+                .ordered_rev()
+                .take(usize::from(inner.height) + 1)
+                .collect();
+            tail.reverse();
+            tail
+        } else {
+            ctx.session.conversation().ordered().collect()
+        };
         let Some((idx, line)) = self.top(&items, theme) else {
             let empty = Line::styled("no conversation yet", Style::default().fg(theme.text_dim));
             f.render_widget(Paragraph::new(empty), inner);
