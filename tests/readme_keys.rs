@@ -23,9 +23,13 @@ fn expected_rows() -> Vec<String> {
 
 #[test]
 fn the_readme_lists_every_binding() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let rows = expected_rows();
-    let missing: Vec<&String> = rows.iter().filter(|r| !readme.contains(r.as_str())).collect();
+    let missing: Vec<&String> = rows
+        .iter()
+        .filter(|r| !readme.contains(r.as_str()))
+        .collect();
     assert!(
         missing.is_empty(),
         "README.md lacks these key binding rows (the full table is below):\n{}\n\nfull table:\n| where | keys | what |\n|---|---|---|\n{}",
