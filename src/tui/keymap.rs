@@ -2,10 +2,11 @@
 //! applies and a description. The `?` help overlay is generated from this table, and
 //! user overrides (`[keys]` in the config) replace an action's keys by name.
 
+use crossterm::event::KeyEvent;
 use std::collections::BTreeMap;
-use std::fmt;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+mod key_spec;
+pub use key_spec::KeySpec;
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,120 +102,6 @@ impl Action {
             _ => return None,
         };
         Some(n)
-    }
-}
-
-/// One key with its modifiers, as written in the config: `ctrl-c`, `f2`, `shift-tab`, `q`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeySpec {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
-}
-
-impl KeySpec {
-    pub fn parse(text: &str) -> Result<KeySpec, String> {
-        let mut mods = KeyModifiers::NONE;
-        let mut rest = text.trim();
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            let (m, len) = if lower.starts_with("ctrl-") {
-                (KeyModifiers::CONTROL, 5)
-            } else if lower.starts_with("alt-") {
-                (KeyModifiers::ALT, 4)
-            } else if lower.starts_with("shift-") && rest.len() > 6 {
-                (KeyModifiers::SHIFT, 6)
-            } else {
-                break;
-            };
-            mods |= m;
-            rest = &rest[len..];
-        }
-        let lower = rest.to_ascii_lowercase();
-        let code = match lower.as_str() {
-            "tab" if mods.contains(KeyModifiers::SHIFT) => {
-                mods.remove(KeyModifiers::SHIFT);
-                KeyCode::BackTab
-            }
-            "tab" => KeyCode::Tab,
-            "backtab" => KeyCode::BackTab,
-            "enter" => KeyCode::Enter,
-            "esc" => KeyCode::Esc,
-            "space" => KeyCode::Char(' '),
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "pageup" => KeyCode::PageUp,
-            "pagedown" => KeyCode::PageDown,
-            "backspace" => KeyCode::Backspace,
-            "delete" => KeyCode::Delete,
-            f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
-                let n: u8 = f[1..].parse().expect("checked");
-                if !(1..=12).contains(&n) {
-                    return Err(format!("{text:?}: function keys are f1 to f12"));
-                }
-                KeyCode::F(n)
-            }
-            _ if rest.chars().count() == 1 => {
-                let c = rest.chars().next().expect("one char");
-                // Letters with ctrl/alt are matched lower-case, as terminals send them.
-                if mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
-                    KeyCode::Char(c.to_ascii_lowercase())
-                } else {
-                    KeyCode::Char(c)
-                }
-            }
-            _ => {
-                return Err(format!(
-                    "{text:?} is not a key; write keys like \"ctrl-c\", \"alt-1\", \"f2\", \"shift-tab\", \"q\" or \"?\""
-                ))
-            }
-        };
-        Ok(KeySpec { code, mods })
-    }
-
-    /// Whether a key event from the terminal is this key. Shift on a printable
-    /// character is part of the character (`?`, `G`), so it is not compared.
-    pub fn matches(&self, key: &KeyEvent) -> bool {
-        let mut mods = key.modifiers;
-        let mut code = key.code;
-        if let KeyCode::Char(c) = code {
-            mods.remove(KeyModifiers::SHIFT);
-            if mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
-                code = KeyCode::Char(c.to_ascii_lowercase());
-            }
-        }
-        if code == KeyCode::BackTab {
-            mods.remove(KeyModifiers::SHIFT);
-        }
-        code == self.code && mods == self.mods
-    }
-}
-
-impl fmt::Display for KeySpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            f.write_str("Ctrl-")?;
-        }
-        if self.mods.contains(KeyModifiers::ALT) {
-            f.write_str("Alt-")?;
-        }
-        if self.mods.contains(KeyModifiers::SHIFT) {
-            f.write_str("Shift-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("Space"),
-            // Chords print upper-case, as menus write them: Ctrl-R.
-            KeyCode::Char(c) if !self.mods.is_empty() => write!(f, "{}", c.to_ascii_uppercase()),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::F(n) => write!(f, "F{n}"),
-            KeyCode::BackTab => f.write_str("Shift-Tab"),
-            KeyCode::PageUp => f.write_str("PgUp"),
-            KeyCode::PageDown => f.write_str("PgDn"),
-            other => write!(f, "{other:?}"),
-        }
     }
 }
 
@@ -545,61 +432,4 @@ impl Keymap {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
-        KeyEvent::new(code, mods)
-    }
-
-    #[test]
-    fn defaults_parse_and_do_not_conflict() {
-        let km = Keymap::default();
-        km.check_conflicts().unwrap();
-        assert_eq!(
-            km.lookup(&key(KeyCode::Char('c'), KeyModifiers::CONTROL), true),
-            Some(Action::Quit)
-        );
-    }
-
-    #[test]
-    fn plain_letters_are_text_while_typing() {
-        let km = Keymap::default();
-        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(km.lookup(&q, false), Some(Action::QuitPlain));
-        assert_eq!(km.lookup(&q, true), None);
-        let help = key(KeyCode::Char('?'), KeyModifiers::SHIFT);
-        assert_eq!(km.lookup(&help, false), Some(Action::HelpPlain));
-    }
-
-    #[test]
-    fn overrides_rebind_by_name_and_report_mistakes() {
-        let mut km = Keymap::default();
-        let table: BTreeMap<String, toml::Value> =
-            toml::from_str("response_create = [\"ctrl-g\", \"f12\"]").unwrap();
-        km.apply_overrides(&table).unwrap();
-        assert_eq!(km.keys_of(Action::ResponseCreate), "Ctrl-G / F12");
-        let bad: BTreeMap<String, toml::Value> = toml::from_str("respond = \"f12\"").unwrap();
-        assert!(km
-            .apply_overrides(&bad)
-            .unwrap_err()
-            .contains("unknown action `respond`"));
-        let clash: BTreeMap<String, toml::Value> =
-            toml::from_str("interrupt = \"ctrl-c\"").unwrap();
-        let err = km.apply_overrides(&clash).unwrap_err();
-        assert!(err.contains("bound to both"), "{err}");
-        let junk: BTreeMap<String, toml::Value> = toml::from_str("quit = \"hyper-q\"").unwrap();
-        assert!(km
-            .apply_overrides(&junk)
-            .unwrap_err()
-            .contains("is not a key"));
-    }
-
-    #[test]
-    fn shift_tab_and_function_keys_round_trip() {
-        let s = KeySpec::parse("shift-tab").unwrap();
-        assert!(s.matches(&key(KeyCode::BackTab, KeyModifiers::SHIFT)));
-        assert_eq!(KeySpec::parse("f10").unwrap().to_string(), "F10");
-        assert!(KeySpec::parse("f13").is_err());
-    }
-}
+mod tests;
