@@ -64,7 +64,7 @@ fn app_with(events: usize) -> App {
                     .replace("\"item_", &format!("\"item_{rep}x"))
                     .replace("\"resp_", &format!("\"resp_{rep}x"))
                     .replace("\"call_", &format!("\"call_{rep}x"));
-                session.handle(Input::Server {
+                let _ = session.handle(Input::Server {
                     at_ms: n as u64,
                     raw,
                 });

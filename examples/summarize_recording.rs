@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         ..Default::default()
     });
     for input in rec.inputs() {
-        session.handle(input);
+        let _ = session.handle(input);
     }
     let log = session.log();
     println!("== events ({} raw, {} rows)", log.len(), log.rows().len());

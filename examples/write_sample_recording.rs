@@ -33,7 +33,7 @@ fn main() -> std::io::Result<()> {
             let v: Value = serde_json::from_str(line)?;
             let at_ms = v["t_ms"].as_u64().unwrap_or(0);
             let raw = v["event"].to_string();
-            s.handle(match v["dir"].as_str() {
+            let _ = s.handle(match v["dir"].as_str() {
                 Some("server") => Input::Server { at_ms, raw },
                 _ => Input::SendText { at_ms, text: raw },
             });

@@ -133,6 +133,9 @@ pub struct RunArgs {
     /// How long `expect` and `transcript` steps wait unless the script says otherwise.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub timeout: std::time::Duration,
+    /// Also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG).
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
 }
 
 /// `rtconsole mock`: the options of the standalone mock server.
@@ -162,4 +165,7 @@ pub struct MockArgs {
     /// How long a session may last before `session_expired` (e.g. 60m, 90s).
     #[arg(long, default_value = "60m", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub session_limit: std::time::Duration,
+    /// Also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG).
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
 }

@@ -55,9 +55,11 @@ mod error;
 mod format;
 mod reader;
 mod replay;
+mod session_recorder;
 mod writer;
 
 pub use error::RecordingError;
 pub use format::{Entry, Header, FORMAT_VERSION, HEADER_EXAMPLE};
 pub use reader::{open_recording, read_recording, Recording};
-pub use writer::RecordingWriter;
+pub use session_recorder::{fresh_path, SessionRecorder};
+pub use writer::{open_new_recording, RecordingWriter};

@@ -11,7 +11,9 @@ pub mod config_diff;
 pub mod conversation;
 pub mod event_log;
 pub mod latency;
+pub mod report;
 pub mod responses;
+mod shortcuts;
 pub mod summary;
 pub mod usage;
 
@@ -30,6 +32,7 @@ pub use conversation::{ConvItem, Conversation};
 pub use event_log::{EntryKind, EventLog, LogEntry, Row};
 pub use latency::{Turn, TurnTrigger, Turns};
 pub use responses::{PendingCall, ResponseState, Responses};
+pub use shortcuts::ToolSwitch;
 pub use usage::{PriceTable, Prices, UsageTotals};
 
 /// Transport statistics, as sampled by the WebRTC edge.
@@ -45,12 +48,39 @@ pub struct TransportStats {
 /// Connection state changes reported by the transport edge.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TransportStatus {
-    Connecting { endpoint: String },
+    Connecting {
+        endpoint: String,
+    },
     Connected,
     ChannelOpen,
-    Closed { reason: String },
-    Failed { reason: String },
+    Closed {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
     Stats(TransportStats),
+    /// How long each step of the connect took, once the first media has arrived.
+    Breakdown(ConnectBreakdown),
+}
+
+/// Where connect time went, each step in ms from the start of connecting (before
+/// any HTTP request), except the two round trips, which are their own durations.
+/// `None`: the step did not happen (no secret minted, no RTP before the deadline).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConnectBreakdown {
+    pub call_id: Option<String>,
+    /// The answer's `a=setup:` role (`active`: the server is the DTLS client).
+    pub answer_setup: Option<String>,
+    /// `POST /v1/realtime/client_secrets`, request to response.
+    pub secret_ms: Option<f64>,
+    /// The SDP offer's POST, request to answer.
+    pub sdp_post_ms: Option<f64>,
+    pub ice_connected_ms: Option<f64>,
+    pub dtls_connected_ms: Option<f64>,
+    pub channel_open_ms: Option<f64>,
+    pub session_created_ms: Option<f64>,
+    pub first_rtp_ms: Option<f64>,
 }
 
 /// The connection phase shown in the status bar.
@@ -65,8 +95,9 @@ pub enum Phase {
     Failed(String),
 }
 
-/// Things the user asks for that are more than one event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Things the user asks for that the core turns into events: front-ends name what
+/// they want and never build the protocol JSON themselves.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Stop the model: `response.cancel` (when a response is active) and
     /// `output_audio_buffer.clear`, and drop what is queued for playback.
@@ -74,6 +105,14 @@ pub enum Command {
     PushToTalkPressed,
     /// With turn detection off this commits the audio and asks for a response.
     PushToTalkReleased,
+    /// `output_modalities` audio ↔ text.
+    ToggleOutputModality,
+    /// server_vad → semantic_vad → off (push-to-talk) → server_vad.
+    CycleTurnDetection,
+    /// Tool `n` (1-based, numbered in the order first seen) off or back on.
+    ToggleTool(usize),
+    /// Send this GA session object as a `session.update` (the config editor).
+    UpdateSession(Value),
 }
 
 // Not boxed: an input is moved straight into `handle` and never stored in bulk.
@@ -225,6 +264,12 @@ pub struct Session {
     sent_ids: HashMap<String, String>,
     /// Count of `response.output_audio.delta` seen; not expected on WebRTC.
     audio_deltas: u64,
+    tools: ToolSwitch,
+    connect: Option<ConnectBreakdown>,
+    /// When stats last went into the log, and what they were (they reach the
+    /// status bar every sample).
+    stats_logged_at: Option<u64>,
+    stats_logged: Option<TransportStats>,
 }
 
 impl Session {
@@ -243,9 +288,16 @@ impl Session {
             errors: Vec::new(),
             sent_ids: HashMap::new(),
             audio_deltas: 0,
+            tools: ToolSwitch::default(),
+            connect: None,
+            stats_logged_at: None,
+            stats_logged: None,
         }
     }
 
+    /// Every input goes through here; the effects are what the edges must do (send,
+    /// flush audio, show a notice), so dropping them loses a send.
+    #[must_use = "the effects say what to send and show; ignoring them drops events"]
     pub fn handle(&mut self, input: Input) -> Vec<Effect> {
         let mut fx = Vec::new();
         match input {
@@ -323,5 +375,13 @@ impl Session {
     }
     pub fn prices(&self) -> &PriceTable {
         &self.opts.prices
+    }
+    /// The numbered tools and whether each is on, for the help overlay.
+    pub fn tool_list(&self) -> Vec<(usize, String, bool)> {
+        self.tools.list(self)
+    }
+    /// The connect breakdown, once the link reported it.
+    pub fn connect_breakdown(&self) -> Option<&ConnectBreakdown> {
+        self.connect.as_ref()
     }
 }

@@ -7,13 +7,9 @@ pub mod help;
 pub mod keymap;
 pub mod layout;
 pub mod live;
-pub mod logging;
 pub mod pane;
 pub mod panes;
-pub mod recorder;
 pub mod replay;
-pub mod session_link;
-pub mod shortcuts;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -26,12 +22,12 @@ use crossterm::event::EventStream;
 
 use crate::audio::engine::{AudioEngine, AudioOptions};
 use crate::cli::Cli;
-use crate::headless::setup;
 use crate::recording::open_recording;
 use crate::session::{NoticeLevel, Session, SessionOptions};
+use crate::transport::link::setup;
 use crate::transport::signaling::SignalingError;
 use app::App;
-use live::{run_ui, Hooks, LiveSetup};
+use live::{run_ui, Ended, Hooks, LiveSetup};
 use pane::ConnInfo;
 use terminal::TerminalGuard;
 
@@ -48,9 +44,10 @@ pub fn run_live(cli: &Cli) -> ExitCode {
         Err(e) => return usage(&e),
     };
     // Problems the user can fix before a screen goes up are printed plainly.
-    if let Err(e) = setup::initial_session(&cli.connect) {
-        return usage(&e.0);
-    }
+    let initial = match setup::initial_session(&cli.connect) {
+        Ok(s) => s,
+        Err(e) => return usage(&e.0),
+    };
     if !cli.connect.mock && cli.token_url.is_none() {
         let key = std::env::var(&cli.connect.api_key_env).unwrap_or_default();
         if key.trim().is_empty() {
@@ -70,6 +67,7 @@ pub fn run_live(cli: &Cli) -> ExitCode {
         tui: cli.tui.clone(),
         token_url: cli.token_url.clone(),
         dialect: cli.dialect,
+        session: initial,
     };
     let audio_options = AudioOptions {
         input_device: cli.tui.input_device.clone(),
@@ -112,7 +110,8 @@ pub fn open_app(path: &Path, keymap: keymap::Keymap, theme: theme::Theme) -> Res
         ..SessionOptions::default()
     });
     for input in rec.inputs() {
-        session.handle(input);
+        // Read-only: nothing is sent, whatever the effects say.
+        let _ = session.handle(input);
     }
     let conn = ConnInfo {
         endpoint: path
@@ -147,7 +146,7 @@ pub fn open_app(path: &Path, keymap: keymap::Keymap, theme: theme::Theme) -> Res
 }
 
 fn run_screen(mut app: App, setup: Option<LiveSetup>, audio: Option<AudioOptions>) -> ExitCode {
-    let log = logging::init_file_logging();
+    let log = crate::logging::init_tui();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => return usage(&format!("cannot start the async runtime: {e}")),
@@ -180,11 +179,21 @@ fn run_screen(mut app: App, setup: Option<LiveSetup>, audio: Option<AudioOptions
     // Background tasks (webrtc's) must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
-        Ok(()) => {
+        Ok(ended) => {
             if let Some(r) = &app.conn.recording {
                 eprintln!("rtconsole: the session is recorded in {r}");
             }
-            ExitCode::SUCCESS
+            if app.conn.read_only {
+                return ExitCode::SUCCESS;
+            }
+            eprint!("{}", crate::session::report::render(&app.session));
+            match ended {
+                Ended::Quit => ExitCode::SUCCESS,
+                Ended::Signal(s) => {
+                    eprintln!("rtconsole: stopped by {}", s.name());
+                    ExitCode::from(s.exit_code())
+                }
+            }
         }
         Err(e) => {
             let hint = log

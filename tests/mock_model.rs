@@ -282,19 +282,19 @@ fn text_turn_reads_the_same_in_the_session_core() {
     let feed_session = |outs: Vec<ModelOutput>, s: &mut Session, at: u64| {
         for o in outs {
             if let ModelOutput::Send(raw) = o {
-                s.handle(Input::Server { at_ms: at, raw });
+                let _ = s.handle(Input::Server { at_ms: at, raw });
             }
         }
     };
     feed_session(m.open(), &mut s, 0);
     let create = json!({"type": "conversation.item.create", "item": {"type": "message",
         "role": "user", "content": [{"type": "input_text", "text": "Hello mock"}]}});
-    s.handle(Input::Sent {
+    let _ = s.handle(Input::Sent {
         at_ms: 1,
         raw: create.to_string(),
     });
     feed_session(m.send(1, create), &mut s, 1);
-    s.handle(Input::Sent {
+    let _ = s.handle(Input::Sent {
         at_ms: 2,
         raw: text_response().to_string(),
     });

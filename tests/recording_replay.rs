@@ -28,7 +28,7 @@ fn record_live(name: &str, path: &std::path::Path) -> Session {
             }
         };
         // errors.jsonl sends invalid events on purpose: they are rejected and recorded as such.
-        s.handle(input);
+        let _ = s.handle(input);
         for e in &s.log().entries()[written..] {
             w.write_event(e.at_ms, e.dir, &e.raw).unwrap();
         }
@@ -130,7 +130,7 @@ fn a_beta_era_recording_replays_with_ga_meanings() {
         ..Default::default()
     });
     for input in rec.inputs() {
-        s.handle(input);
+        let _ = s.handle(input);
     }
     let texts: Vec<_> = s.conversation().ordered().map(|i| i.text()).collect();
     assert_eq!(texts.len(), 2);

@@ -166,7 +166,7 @@ fn function_call_arguments_assemble_from_deltas_and_stay_pending_until_answered(
                 text: st.text.clone(),
             }
         };
-        s.handle(input);
+        let _ = s.handle(input);
     }
     let pending = s.pending_calls();
     assert_eq!(pending.len(), 1);
@@ -261,7 +261,7 @@ fn deltas_of_different_parts_do_not_coalesce() {
 fn an_unknown_event_is_logged_raw_not_dropped() {
     let mut s = session();
     let raw = r#"{"type":"response.brand_new","event_id":"event_1","payload":{"a":1}}"#;
-    s.handle(Input::Server {
+    let _ = s.handle(Input::Server {
         at_ms: 5,
         raw: raw.into(),
     });
@@ -274,7 +274,7 @@ fn an_unknown_event_is_logged_raw_not_dropped() {
 #[test]
 fn a_server_message_that_is_not_json_is_logged_raw() {
     let mut s = session();
-    s.handle(Input::Server {
+    let _ = s.handle(Input::Server {
         at_ms: 5,
         raw: "\u{1b}[2Jgarbage".into(),
     });
@@ -674,13 +674,13 @@ fn push_to_talk_only_gates_the_mic_when_the_server_detects_turns() {
 #[test]
 fn transport_changes_are_logged_as_local_notes_without_secrets() {
     let mut s = session();
-    s.handle(Input::Transport {
+    let _ = s.handle(Input::Transport {
         at_ms: 0,
         status: TransportStatus::Connecting {
             endpoint: format!("https://x/v1?key={SK}"),
         },
     });
-    s.handle(Input::Transport {
+    let _ = s.handle(Input::Transport {
         at_ms: 30,
         status: TransportStatus::ChannelOpen,
     });
@@ -756,8 +756,8 @@ fn related_events_share_a_response_item_or_call() {
 #[test]
 fn the_clock_only_moves_forward_with_inputs() {
     let mut s = session();
-    s.handle(Input::Tick { at_ms: 500 });
-    s.handle(Input::Tick { at_ms: 100 });
+    let _ = s.handle(Input::Tick { at_ms: 500 });
+    let _ = s.handle(Input::Tick { at_ms: 100 });
     assert_eq!(s.now_ms(), 500);
 }
 
@@ -777,4 +777,155 @@ fn a_secret_in_a_sent_event_reaches_the_wire_but_not_the_log() {
     assert!(text.contains(token), "the server needs the real credential");
     let e = &s.log().entries()[0];
     assert!(!e.raw.contains(token), "{}", e.raw);
+}
+
+fn notes_of(s: &Session, ty: &str) -> usize {
+    s.log()
+        .entries()
+        .iter()
+        .filter(|e| e.type_name == ty)
+        .count()
+}
+
+#[test]
+fn stats_reach_the_log_every_ten_seconds_and_once_more_at_the_close() {
+    let mut s = session();
+    let sample = |b: u64| rtconsole::session::TransportStats {
+        rtt_ms: Some(20.0),
+        bytes_sent: b,
+        ..Default::default()
+    };
+    for (i, at) in (0..=20_000).step_by(2_000).enumerate() {
+        let _ = s.handle(Input::Transport {
+            at_ms: at,
+            status: TransportStatus::Stats(sample(i as u64)),
+        });
+    }
+    // At 0, 10 s and 20 s; every sample reaches the status figures.
+    assert_eq!(notes_of(&s, "local.stats"), 3);
+    assert_eq!(s.stats().bytes_sent, 10);
+    let _ = s.handle(Input::Transport {
+        at_ms: 21_000,
+        status: TransportStatus::Stats(sample(99)),
+    });
+    let _ = s.handle(Input::Transport {
+        at_ms: 21_500,
+        status: TransportStatus::Closed {
+            reason: "done".into(),
+        },
+    });
+    assert_eq!(
+        notes_of(&s, "local.stats"),
+        4,
+        "the final figures are logged"
+    );
+}
+
+#[test]
+fn a_close_after_session_expired_says_the_limit_was_reached() {
+    let mut s = session();
+    server(
+        &mut s,
+        1,
+        json!({"type": "error", "event_id": "e9", "error": {"type": "invalid_request_error",
+            "code": "session_expired", "message": "Your session hit the maximum duration of 60 minutes."}}),
+    );
+    let _ = s.handle(Input::Transport {
+        at_ms: 2,
+        status: TransportStatus::Closed {
+            reason: "the server closed the data channel".into(),
+        },
+    });
+    match s.phase() {
+        rtconsole::session::Phase::Closed(why) => {
+            assert!(why.starts_with("the session expired"), "{why}");
+            assert!(why.contains("60 minutes"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_connect_breakdown_is_kept_and_logged_as_local_connected() {
+    let mut s = session();
+    let b = rtconsole::session::ConnectBreakdown {
+        call_id: Some("rtc_1".into()),
+        channel_open_ms: Some(42.26),
+        first_rtp_ms: Some(50.0),
+        ..Default::default()
+    };
+    let _ = s.handle(Input::Transport {
+        at_ms: 60,
+        status: TransportStatus::Breakdown(b.clone()),
+    });
+    assert_eq!(s.connect_breakdown(), Some(&b));
+    let note = s.log().entries().last().unwrap();
+    assert_eq!(note.type_name, "local.connected");
+    let v: serde_json::Value = serde_json::from_str(&note.raw).unwrap();
+    assert_eq!(v["channel_open_ms"], json!(42.3));
+    assert_eq!(v["call_id"], "rtc_1");
+    assert!(v["ice_connected_ms"].is_null());
+}
+
+#[test]
+fn shortcuts_are_commands_the_core_turns_into_valid_updates() {
+    let mut s = session();
+    server(
+        &mut s,
+        1,
+        json!({"type": "session.created", "event_id": "e1", "session": {"type": "realtime",
+            "model": "gpt-realtime", "output_modalities": ["audio"],
+            "audio": {"input": {"turn_detection": {"type": "server_vad"}}},
+            "tools": [{"type": "function", "name": "a", "description": "d", "parameters": {"type": "object", "properties": {}}}]}}),
+    );
+    let sent = |fx: &[Effect]| -> Vec<serde_json::Value> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Send { text } => Some(serde_json::from_str(text).unwrap()),
+                _ => None,
+            })
+            .collect()
+    };
+    let fx = s.handle(Input::Command {
+        at_ms: 2,
+        command: Command::ToggleOutputModality,
+    });
+    assert_eq!(
+        sent(&fx)[0]["session"]["output_modalities"],
+        json!(["text"])
+    );
+    let fx = s.handle(Input::Command {
+        at_ms: 3,
+        command: Command::CycleTurnDetection,
+    });
+    assert_eq!(
+        sent(&fx)[0]["session"]["audio"]["input"]["turn_detection"]["type"],
+        "semantic_vad"
+    );
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::Notice { level: NoticeLevel::Info, text } if text.contains("semantic_vad"))
+    ));
+    let fx = s.handle(Input::Command {
+        at_ms: 4,
+        command: Command::ToggleTool(1),
+    });
+    assert_eq!(sent(&fx)[0]["session"]["tools"], json!([]));
+    assert_eq!(s.tool_list(), vec![(1, "a".to_string(), true)]);
+    let fx = s.handle(Input::Command {
+        at_ms: 5,
+        command: Command::ToggleTool(9),
+    });
+    assert!(sent(&fx).is_empty());
+    let fx = s.handle(Input::Command {
+        at_ms: 6,
+        command: Command::UpdateSession(json!({"type": "realtime", "voice": 3})),
+    });
+    assert!(sent(&fx).is_empty(), "an invalid update is refused: {fx:?}");
+    let refused = s.log().entries().last().unwrap();
+    assert_eq!(refused.kind, EntryKind::Rejected);
+    assert!(
+        refused.summary.starts_with("not sent:"),
+        "{}",
+        refused.summary
+    );
 }

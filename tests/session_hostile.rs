@@ -126,7 +126,7 @@ fn an_mcp_credential_stays_out_of_the_config_diff_the_rejection_note_and_server_
         s.config()
     );
     // Rejected (no session.type): the note keeps the text, not the credential.
-    s.handle(Input::SendText {
+    let _ = s.handle(Input::SendText {
         at_ms: 3,
         text: json!({"type":"session.update","session":{"tools":[tool]}}).to_string(),
     });

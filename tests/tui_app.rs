@@ -119,6 +119,7 @@ async fn keys_drive_a_whole_session_against_the_mock() {
         tui: tui_args(),
         token_url: None,
         dialect: Dialect::Ga,
+        session: serde_json::json!({"type": "realtime"}),
     };
     // No sound card here: the engine runs text-only on its own clock.
     let engine = AudioEngine::start(AudioOptions::default()).expect("engine");
@@ -226,4 +227,123 @@ async fn keys_drive_a_whole_session_against_the_mock() {
         app.session.pending_calls().is_empty(),
         "the call was answered"
     );
+}
+
+/// (direction, type) of every line of a recording.
+fn shape(path: &std::path::Path) -> (rtconsole::recording::Header, Vec<(String, String)>) {
+    let rec = rtconsole::recording::open_recording(path).expect("the recording reads");
+    let lines = rec
+        .entries
+        .iter()
+        .map(|e| {
+            let ty = e
+                .event()
+                .and_then(|v| v["type"].as_str().map(str::to_string))
+                .unwrap_or_else(|| "(raw)".into());
+            (format!("{:?}", e.dir), ty)
+        })
+        .collect();
+    (rec.header, lines)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_and_run_record_the_same_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let tui_rec = dir.path().join("tui.jsonl");
+    let run_rec = dir.path().join("run.jsonl");
+
+    // The TUI: type one message, wait for the answer, quit.
+    let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
+    let keys = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok::<_, io::Error>(e), rx))
+    }));
+    let (screen_tx, screen_rx) = watch::channel(String::new());
+    let conn = ConnInfo {
+        endpoint: "mock".into(),
+        session_limit_ms: 3_600_000,
+        ..ConnInfo::default()
+    };
+    let mut app = App::new(
+        Session::new(SessionOptions::default()),
+        Keymap::default(),
+        Theme::default(),
+        conn,
+        PathBuf::from(dir.path()),
+    );
+    let mut tui = tui_args();
+    tui.record = Some(tui_rec.clone());
+    let setup = LiveSetup {
+        connect: connect_args(),
+        tui,
+        token_url: None,
+        dialect: Dialect::Ga,
+        session: serde_json::json!({"type": "realtime"}),
+    };
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
+    let mut d = Driver {
+        keys: key_tx,
+        screen: screen_rx,
+    };
+    let hooks = Hooks {
+        screen: Some(screen_tx),
+    };
+    let ui = run_ui(&mut terminal, &mut app, keys, Some(setup), None, hooks);
+    let script = async move {
+        d.wait_for("the session to open", |s| s.contains("● Open"))
+            .await;
+        d.type_text("hello there");
+        d.key(KeyCode::Enter, KeyModifiers::NONE);
+        d.wait_for("the reply", |s| s.contains("response.done"))
+            .await;
+        d.key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    };
+    let (result, ()) = tokio::join!(ui, script);
+    result.expect("the UI ends cleanly");
+
+    // `run`: the same turn from a script.
+    let script_path = dir.path().join("turn.rtc");
+    std::fs::write(&script_path, "say hello there\nexpect response.done\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rtconsole"))
+        .args(["run", "--mock", "--seed", "7", "--record"])
+        .arg(&run_rec)
+        .arg(&script_path)
+        .output()
+        .expect("rtconsole runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let (tui_header, tui_lines) = shape(&tui_rec);
+    let (run_header, run_lines) = shape(&run_rec);
+    assert_eq!(tui_header.endpoint, run_header.endpoint);
+    assert!(tui_header.call_id.is_some() && run_header.call_id.is_some());
+    // The wire, in order each way (the script may send before `session.created`
+    // lands; a person typing never does).
+    let wire = |l: &[(String, String)], dir: &str| -> Vec<String> {
+        l.iter()
+            .filter(|(d, _)| d == dir)
+            .map(|(_, t)| t.clone())
+            .collect()
+    };
+    for dir in ["Client", "Server"] {
+        assert_eq!(wire(&tui_lines, dir), wire(&run_lines, dir), "{dir}");
+    }
+    // The same kinds of notes from the one link: transport states, the connect
+    // breakdown, stats, and how it closed.
+    let notes = |l: &[(String, String)]| -> std::collections::BTreeSet<String> {
+        l.iter()
+            .filter(|(d, _)| d == "Local")
+            .map(|(_, t)| t.clone())
+            .collect()
+    };
+    assert_eq!(notes(&tui_lines), notes(&run_lines));
+    for needed in ["local.transport", "local.connected", "local.stats"] {
+        assert!(notes(&tui_lines).contains(needed), "{tui_lines:?}");
+    }
+    let last = |l: &[(String, String)]| l.last().cloned().unwrap();
+    assert_eq!(last(&tui_lines).1, "local.transport");
+    assert_eq!(last(&run_lines).1, "local.transport");
 }

@@ -128,6 +128,31 @@ impl RemoteAudio {
     }
 }
 
+/// The engine as a link's playback; cheap handles onto the engine thread.
+struct EnginePlayback {
+    commands: mpsc::Sender<Command>,
+    shared: Arc<Shared>,
+}
+
+impl crate::transport::link::Playback for EnginePlayback {
+    fn push_rtp(&self, seq: u16, payload: &[u8]) -> bool {
+        self.commands
+            .send(Command::Remote {
+                seq,
+                payload: payload.to_vec(),
+            })
+            .is_ok()
+    }
+
+    fn flush(&self) {
+        let _ = self.commands.send(Command::Flush);
+    }
+
+    fn set_talking(&self, talking: bool) {
+        self.shared.talking.store(talking, Ordering::Relaxed);
+    }
+}
+
 pub struct AudioEngine {
     /// Mic (as heard, before mute/PTT/half-duplex) and speaker (as played) levels.
     pub meters: Arc<Meters>,
@@ -213,6 +238,19 @@ impl AudioEngine {
         RemoteAudio {
             commands: self.commands.clone(),
         }
+    }
+
+    /// What a link needs of the engine: the microphone's packets (taken, so only
+    /// once) and a playback for the model's packets and the core's audio effects.
+    pub fn link_port(&mut self) -> Option<crate::transport::link::AudioPort> {
+        let packets = self.take_packets()?;
+        Some(crate::transport::link::AudioPort {
+            packets,
+            playback: Arc::new(EnginePlayback {
+                commands: self.commands.clone(),
+                shared: self.shared.clone(),
+            }),
+        })
     }
 
     /// Shorthand for `remote().push(..)`.

@@ -7,8 +7,13 @@ use crate::cli::MockArgs;
 use crate::mock::scenario::Scenario;
 use crate::mock::{MockConfig, MockServer};
 use crate::protocol::Dialect;
+use crate::signals::StopSignals;
 
 pub fn run(args: &MockArgs, dialect: Dialect) -> ExitCode {
+    if let Err(e) = crate::logging::init_cli(args.log_file.as_deref()) {
+        eprintln!("rtconsole mock: {e}");
+        return ExitCode::from(2);
+    }
     let scenario = match &args.scenario {
         Some(path) => match Scenario::load(path) {
             Ok(s) => s,
@@ -52,6 +57,8 @@ pub fn run(args: &MockArgs, dialect: Dialect) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        // Listening before the URL is printed: a client that saw it may stop us.
+        let mut signals = StopSignals::listen();
         // The key is printed on purpose: it only opens this local mock, and clients
         // need it. It is the one secret-shaped string rtconsole ever prints.
         println!("rtconsole mock serving {} ({dialect} dialect)", server.base_url());
@@ -65,23 +72,18 @@ pub fn run(args: &MockArgs, dialect: Dialect) -> ExitCode {
             println!("recording each call to {}/<call_id>.jsonl", dir.display());
         }
         println!("press Ctrl-C to stop");
-        wait_for_stop().await;
+        let stop = signals.recv().await;
+        tracing::debug!("mock: stopping on {}", stop.name());
+        let failures = server.recording_failures();
         server.shutdown().await;
+        let failures = failures.load(std::sync::atomic::Ordering::Relaxed);
+        if failures > 0 {
+            eprintln!(
+                "rtconsole mock: {failures} call recording(s) could not be written to {} (see the errors above); free space or choose another --record directory",
+                args.record.as_deref().map(|p| p.display().to_string()).unwrap_or_default()
+            );
+            return ExitCode::from(2);
+        }
         ExitCode::SUCCESS
     })
-}
-
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

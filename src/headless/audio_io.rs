@@ -8,14 +8,16 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
-use webrtc::media_stream::track_remote::TrackRemote;
 
 use crate::audio::levels::{level_i16, Level, FLOOR_DBFS};
-use crate::audio::opus_codec::OpusEncoder;
+use crate::audio::opus_codec::{OpusDecoder, OpusEncoder};
 use crate::audio::wav::{read_wav_48k_mono, WavSink};
 use crate::audio::FRAME;
-use crate::transport::channel_io::decode_track;
-use crate::transport::rtc_setup::AudioSender;
+use crate::transport::link::Playback;
+
+/// Frames waiting for the link: before the call is up nobody takes them, and a
+/// microphone drops what nobody hears rather than sending it late.
+const PACKETS_WAITING: usize = 8;
 
 /// Loudest level seen and how much audio went by.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +79,10 @@ pub fn read_wav(path: &Path) -> Result<Vec<i16>, String> {
 }
 
 impl Mic {
-    pub fn start(mut audio: AudioSender) -> Mic {
+    /// Starts the 20 ms clock; the encoded frames come out of the receiver, for the
+    /// link to send.
+    pub fn start() -> (Mic, mpsc::Receiver<Vec<u8>>) {
+        let (packets, packets_rx) = mpsc::channel(PACKETS_WAITING);
         let (commands, mut rx) = mpsc::unbounded_channel::<MicCommand>();
         let (done_tx, finished) = mpsc::unbounded_channel();
         let stats = Arc::new(Mutex::new(LevelStats::default()));
@@ -117,26 +122,29 @@ impl Mic {
                         }
                         shared.lock().expect("mic stats").add(level_i16(&frame), FRAME);
                         if let Ok(packet) = encoder.encode(&frame) {
-                            if audio.send_frame(&packet).await.is_err() {
-                                return;
+                            match packets.try_send(packet) {
+                                Ok(()) | Err(mpsc::error::TrySendError::Full(_)) => {}
+                                Err(mpsc::error::TrySendError::Closed(_)) => return,
                             }
                         }
                     }
                 }
             }
         });
-        Mic {
+        let mic = Mic {
             commands,
             finished,
             stats,
-        }
+        };
+        (mic, packets_rx)
     }
 }
 
-/// The speaker: decodes every remote track into the optional WAV sink.
+/// The speaker: decodes the model's audio into the optional WAV sink.
 pub struct Speaker {
     pub stats: Arc<Mutex<LevelStats>>,
     sink: Arc<Mutex<Option<WavSink>>>,
+    decoder: Mutex<Option<OpusDecoder>>,
 }
 
 impl Speaker {
@@ -145,26 +153,12 @@ impl Speaker {
             Some(p) => Some(WavSink::create(p).map_err(|e| e.to_string())?),
             None => None,
         };
+        let decoder = OpusDecoder::new().map_err(|e| format!("no Opus decoder: {e}"))?;
         Ok(Speaker {
             stats: Arc::new(Mutex::new(LevelStats::default())),
             sink: Arc::new(Mutex::new(sink)),
+            decoder: Mutex::new(Some(decoder)),
         })
-    }
-
-    pub fn listen(&self, track: Arc<dyn TrackRemote>) {
-        let (stats, sink) = (self.stats.clone(), self.sink.clone());
-        decode_track(track, move |pcm| {
-            stats
-                .lock()
-                .expect("speaker stats")
-                .add(level_i16(&pcm), pcm.len());
-            if let Some(s) = sink.lock().expect("speaker sink").as_mut() {
-                if let Err(e) = s.write(&pcm) {
-                    tracing::error!("writing the output WAV failed: {e}");
-                }
-            }
-            true
-        });
     }
 
     /// Closes the WAV file so its header holds the final length.
@@ -173,5 +167,33 @@ impl Speaker {
             Some(s) => s.finalize().map_err(|e| e.to_string()),
             None => Ok(()),
         }
+    }
+}
+
+impl Playback for Speaker {
+    fn push_rtp(&self, _seq: u16, payload: &[u8]) -> bool {
+        if payload.is_empty() {
+            return true;
+        }
+        let pcm = match self.decoder.lock().expect("speaker decoder").as_mut() {
+            Some(d) => match d.decode(payload) {
+                Ok(pcm) => pcm,
+                Err(e) => {
+                    tracing::debug!("undecodable audio packet: {e}");
+                    return true;
+                }
+            },
+            None => return false,
+        };
+        self.stats
+            .lock()
+            .expect("speaker stats")
+            .add(level_i16(&pcm), pcm.len());
+        if let Some(s) = self.sink.lock().expect("speaker sink").as_mut() {
+            if let Err(e) = s.write(&pcm) {
+                tracing::error!("writing the output WAV failed: {e}");
+            }
+        }
+        true
     }
 }

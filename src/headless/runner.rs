@@ -1,36 +1,36 @@
-//! The headless run: connect, then one loop that feeds server events to the script,
-//! carries out what it asks (send, stream audio, wait) and writes every event out.
+//! The headless run: a link, then one loop that feeds what it reports to the
+//! script, carries out what the script asks (send, stream audio, wait) and writes
+//! the recording from the core's log.
 
-use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
-
-use serde_json::json;
-use tokio::time::Instant;
-use webrtc::peer_connection::RTCPeerConnectionState;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use super::audio_io::{read_wav, Mic, MicCommand, Speaker};
 use super::setup::{self, SetupError};
 use super::summary;
 use crate::cli::RunArgs;
-use crate::protocol::{Dialect, Direction};
-use crate::recording::{Header, RecordingWriter};
+use crate::protocol::Dialect;
+use crate::recording::{Header, SessionRecorder};
 use crate::script::{compare_server_events, Action, Outcome, ScriptRun};
-use crate::session::{Input, TransportStatus};
-use crate::transport::channel_io::forward_messages;
-use crate::transport::rtc_setup::PeerEvent;
-use crate::transport::stats;
+use crate::session::{Input, Phase};
+use crate::signals::{Stop, StopSignals};
+use crate::transport::link::{
+    drain_until_ended, setup as link_setup, AudioPort, Clock, Link, LinkEvent, LinkOptions,
+};
 
-/// How often transport statistics are sampled into the core and the recording.
-const STATS_EVERY: Duration = Duration::from_secs(2);
-
-/// Exit statuses; 2 also covers every connection failure.
+/// Exit statuses; 2 also covers every connection failure and an unwritable
+/// recording; a signal gives 128 + its number.
 const PASSED: u8 = 0;
 const FAILED: u8 = 1;
 const USAGE: u8 = 2;
 
 pub fn run(args: &RunArgs, token_url: Option<&str>, dialect: Dialect) -> ExitCode {
+    if let Err(e) = crate::logging::init_cli(args.log_file.as_deref()) {
+        eprintln!("rtconsole run: {e}");
+        return ExitCode::from(USAGE);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -47,31 +47,14 @@ pub fn run(args: &RunArgs, token_url: Option<&str>, dialect: Dialect) -> ExitCod
     }
 }
 
-enum Sink {
-    Stdout(RecordingWriter<io::Stdout>),
-    File(RecordingWriter<File>),
-}
-
-impl Sink {
-    fn event(&mut self, t: u64, dir: Direction, text: &str) {
-        let r = match self {
-            Sink::Stdout(w) => w.write_event(t, dir, text),
-            Sink::File(w) => w.write_event(t, dir, text),
-        };
-        if let Err(e) = r {
-            tracing::error!("writing an event failed: {e}");
-        }
-    }
-
-    fn note(&mut self, t: u64, note: serde_json::Value) {
-        let r = match self {
-            Sink::Stdout(w) => w.write_local(t, &note),
-            Sink::File(w) => w.write_local(t, &note),
-        };
-        if let Err(e) = r {
-            tracing::error!("writing a note failed: {e}");
-        }
-    }
+/// Why the loop stopped before the script finished.
+enum Stopped {
+    /// The call ended or never came up; the session's phase says why.
+    Link(String),
+    Signal(Stop),
+    /// The recording could not be written.
+    Recording(String),
+    Script(String),
 }
 
 async fn run_async(
@@ -81,98 +64,65 @@ async fn run_async(
 ) -> Result<u8, SetupError> {
     let loaded = setup::load(&args.script, args.fast, dialect)?;
     let dialect = loaded.script.dialect;
-    let session = setup::initial_session(&args.connect)?;
-    let speaker =
-        Speaker::new(args.output.as_deref()).map_err(|e| SetupError(format!("--output: {e}")))?;
-    let input = match &args.input {
+    if !args.connect.mock {
+        if let Some(refusal) = loaded.script.real_server_refusal() {
+            return Err(SetupError(refusal));
+        }
+    }
+    let session = link_setup::initial_session(&args.connect)?;
+    let speaker = Arc::new(
+        Speaker::new(args.output.as_deref()).map_err(|e| SetupError(format!("--output: {e}")))?,
+    );
+    let mut input_wav = match &args.input {
         Some(p) => Some(read_wav(p).map_err(|e| SetupError(format!("--input: {e}")))?),
         None => None,
     };
-    let target = setup::target(&args.connect, token_url, dialect, Some(&loaded.script)).await?;
     let started_at = SystemTime::now();
-    let clock = Instant::now();
-    let conn = match setup::open(&target, token_url, &session, &args.connect).await {
-        Ok(o) => o.conn,
-        Err(e) => {
-            if let Some(m) = target.mock {
-                m.shutdown().await;
-            }
-            return Err(e);
-        }
+    let clock = Clock::start();
+    let endpoint = if args.connect.mock {
+        "mock".to_string()
+    } else {
+        args.connect.base_url.clone()
     };
-    let endpoint = target.signaling.base_url().to_string();
     let mut header = Header::new(started_at, dialect).with_endpoint(endpoint);
     if let Some(m) = session.get("model").and_then(|m| m.as_str()) {
         header = header.with_model(m);
     }
-    if let Some(id) = &conn.answer.call_id {
-        header = header.with_call_id(id.clone());
-    }
-    let mut sink =
-        match &args.record {
-            Some(path) => Sink::File(RecordingWriter::create(path, &header).map_err(|e| {
-                SetupError(format!("cannot write --record {}: {e}", path.display()))
-            })?),
-            None => Sink::Stdout(RecordingWriter::new(io::stdout(), &header)?),
-        };
-    let now = |c: &Instant| c.elapsed().as_millis() as u64;
-    sink.note(
-        now(&clock),
-        json!({"type": "local.connected", "call_id": conn.answer.call_id,
-               "answer_setup": conn.answer_setup,
-               "offer_to_open_ms": conn.timings.offer_to_open_ms,
-               "gather_ms": conn.timings.gather_ms, "signaling_ms": conn.timings.signaling_ms}),
-    );
-    if let Some(id) = &conn.answer.call_id {
-        eprintln!(
-            "connected: call {id}, data channel open after {:.0} ms",
-            conn.timings.offer_to_open_ms
-        );
-    }
+    let mut recorder = match &args.record {
+        Some(path) => SessionRecorder::create(path, header).map_err(|e| {
+            SetupError(format!(
+                "cannot write --record {}: {e}; choose another file",
+                path.display()
+            ))
+        })?,
+        None => SessionRecorder::to_writer(Box::new(io::stdout()), header),
+    };
 
-    let crate::transport::connect::Connection {
-        pc,
-        dc,
-        audio,
-        mut events,
-        early_tracks,
-        answer,
-        ..
-    } = conn;
-    for t in early_tracks {
-        speaker.listen(t);
-    }
-    let mut mic = Mic::start(audio);
-    if let Some(samples) = input {
-        let _ = mic.commands.send(MicCommand::Play {
-            samples,
-            report: false,
-        });
-    }
-    let mut dc_rx = forward_messages(dc.clone());
+    let mut signals = StopSignals::listen();
+    let (mut mic, packets) = Mic::start();
+    let options = LinkOptions {
+        connect: args.connect.clone(),
+        token_url: token_url.map(str::to_string),
+        dialect,
+        session,
+        script_scenario: loaded.script.scenario.clone(),
+    };
+    let port = AudioPort {
+        packets,
+        playback: speaker.clone(),
+    };
+    let (link, mut events) = Link::start_on(clock, options, Some(port));
 
     let mut run = ScriptRun::new(loaded.script, args.timeout.as_millis() as u64);
-    for status in [TransportStatus::Connected, TransportStatus::ChannelOpen] {
-        run.session_mut().handle(Input::Transport {
-            at_ms: now(&clock),
-            status,
-        });
-    }
-    let mut stats_tick = tokio::time::interval(STATS_EVERY);
-    stats_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut wake: Option<u64> = None;
-    let mut actions = run.poll(now(&clock));
-    let mut ended: Option<String> = None;
-    let outcome: Option<Outcome> = loop {
+    let mut started = false;
+    let mut actions: Vec<Action> = Vec::new();
+    let mut link_ended = false;
+    let stopped: Result<Outcome, Stopped> = 'run: loop {
         let mut done = None;
         for action in actions.drain(..) {
             match action {
-                Action::Send(text) => {
-                    sink.event(now(&clock), Direction::Client, &text);
-                    if let Err(e) = dc.send_text(&text).await {
-                        ended = Some(format!("sending on the data channel failed: {e}"));
-                    }
-                }
+                Action::Send(text) => link.send(text).await,
                 Action::StreamAudio { path, line } => match read_wav(&path) {
                     Ok(samples) => {
                         let _ = mic.commands.send(MicCommand::Play {
@@ -180,9 +130,7 @@ async fn run_async(
                             report: true,
                         });
                     }
-                    Err(e) => {
-                        ended = Some(format!("script line {line}: {e}"));
-                    }
+                    Err(e) => break 'run Err(Stopped::Script(format!("script line {line}: {e}"))),
                 },
                 Action::StreamSilence { ms } => {
                     let _ = mic.commands.send(MicCommand::Silence { ms, report: true });
@@ -192,83 +140,73 @@ async fn run_async(
             }
         }
         if let Some(o) = done {
-            break Some(o);
+            break Ok(o);
         }
-        if ended.is_some() {
-            break None;
+        if let Err(e) = recorder.sync(run.session()) {
+            break Err(Stopped::Recording(e.to_string()));
         }
         let timer = async {
             match wake {
-                Some(ms) => tokio::time::sleep_until(clock + Duration::from_millis(ms)).await,
+                Some(ms) => tokio::time::sleep_until(clock.at(ms)).await,
                 None => std::future::pending().await,
             }
         };
         tokio::select! {
-            msg = dc_rx.recv() => match msg {
-                Some(Some(text)) => {
-                    let t = now(&clock);
-                    sink.event(t, Direction::Server, &text);
-                    run.on_server(t, &text);
-                }
-                _ => {
-                    let why = run
-                        .session()
-                        .errors()
-                        .last()
-                        .filter(|e| e.code.as_deref() == Some("session_expired"))
-                        .map(|e| format!("the session expired: {} Start a new session; sessions last at most 60 minutes.", e.message))
-                        .unwrap_or_else(|| "the server closed the data channel (the call was ended or the server went away)".into());
-                    ended = Some(why);
-                }
-            },
-            _ = mic.finished.recv() => run.audio_finished(now(&clock)),
-            _ = timer => wake = None,
-            _ = stats_tick.tick() => {
-                let stats = stats::sample(&pc).await;
-                let t = now(&clock);
-                sink.note(t, json!({"type": "local.stats", "rtt_ms": stats.rtt_ms,
-                    "jitter_ms": stats.jitter_ms, "packets_lost": stats.packets_lost,
-                    "bytes_sent": stats.bytes_sent, "bytes_received": stats.bytes_received}));
-                run.session_mut().handle(Input::Transport { at_ms: t, status: TransportStatus::Stats(stats) });
-            }
             ev = events.recv() => match ev {
-                Some(PeerEvent::Track(t)) => speaker.listen(t),
-                Some(PeerEvent::State(state)) => {
-                    let t = now(&clock);
-                    sink.note(t, json!({"type": "local.connection", "state": state.to_string()}));
-                    if state == RTCPeerConnectionState::Failed {
-                        let reason = "ICE/DTLS failed: the media path to the server broke".to_string();
-                        run.session_mut().handle(Input::Transport { at_ms: t, status: TransportStatus::Failed { reason: reason.clone() } });
-                        ended = Some(reason);
+                Some(LinkEvent::Input(input)) => {
+                    feed(&mut run, input);
+                    // The script starts once the data channel is open, after the
+                    // notes that say so.
+                    if !started && *run.session().phase() == Phase::Open {
+                        started = true;
+                        if let Some(samples) = input_wav.take() {
+                            let _ = mic.commands.send(MicCommand::Play { samples, report: false });
+                        }
+                    }
+                    if let Some(why) = ended(run.session().phase()) {
+                        let _ = recorder.sync(run.session());
+                        break Err(Stopped::Link(why));
                     }
                 }
-                _ => {}
+                Some(LinkEvent::Up(info)) => {
+                    recorder.set_call_id(info.call_id.as_deref());
+                    if let Some(id) = &info.call_id {
+                        eprintln!("connected: call {id}");
+                    }
+                }
+                Some(LinkEvent::Ended) | None => {
+                    link_ended = true;
+                    let why = ended(run.session().phase()).unwrap_or_else(|| "the connection ended".into());
+                    break Err(Stopped::Link(why));
+                }
             },
-            _ = tokio::signal::ctrl_c() => ended = Some("interrupted".into()),
+            _ = mic.finished.recv() => run.audio_finished(clock.now_ms()),
+            _ = timer => wake = None,
+            stop = signals.recv() => break Err(Stopped::Signal(stop)),
         }
-        if ended.is_some() {
-            break None;
+        if started {
+            actions = run.poll(clock.now_ms());
         }
-        actions = run.poll(now(&clock));
     };
 
-    // Hang up first so the server stops at once instead of noticing seconds later.
-    if let (Some(key), Some(id)) = (&target.key, &answer.call_id) {
-        if let Err(e) = target.signaling.hangup(key, id).await {
-            tracing::debug!("hangup: {e}");
-        }
+    // Close the call and take in its last notes, so the recording ends with them.
+    if !link_ended {
+        let reason = match &stopped {
+            Ok(_) => "script finished".to_string(),
+            Err(Stopped::Signal(s)) => format!("stopped by {}", s.name()),
+            Err(Stopped::Recording(_)) => "the recording could not be written".into(),
+            Err(Stopped::Script(e)) | Err(Stopped::Link(e)) => e.clone(),
+        };
+        link.close(reason).await;
+        drain_until_ended(&mut events, |input| feed(&mut run, input)).await;
     }
-    let _ = tokio::time::timeout(Duration::from_secs(1), dc.close()).await;
-    let _ = tokio::time::timeout(Duration::from_secs(2), pc.close()).await;
-    let t = now(&clock);
-    sink.note(t, json!({"type": "local.closed", "reason": ended.clone().unwrap_or_else(|| "script finished".into())}));
-    if let Some(m) = target.mock {
-        m.shutdown().await;
-    }
+    let record_error = match recorder.finish(run.session()) {
+        Ok(()) => None,
+        Err(e) => Some(e.to_string()),
+    };
     if let Err(e) = speaker.finish() {
         eprintln!("rtconsole run: --output: {e}");
     }
-    let _ = io::stdout().flush();
 
     let mic_stats = *mic.stats.lock().expect("mic stats");
     let speaker_stats = *speaker.stats.lock().expect("speaker stats");
@@ -276,13 +214,31 @@ async fn run_async(
         "{}",
         summary::render(run.session(), &mic_stats, &speaker_stats)
     );
-    let Some(outcome) = outcome else {
+    let record_failed = |why: &str| {
         eprintln!(
-            "rtconsole run: stopped at script line {}: {}",
-            run.current_line().unwrap_or(0),
-            ended.unwrap_or_default()
+            "rtconsole run: writing the recording to {} failed: {why}; the events after the failure are not in it (free space, or choose another --record path)",
+            recorder.describe()
         );
-        return Ok(USAGE);
+    };
+    let outcome = match stopped {
+        Ok(o) => o,
+        Err(stop) => {
+            let line = run.current_line().unwrap_or(0);
+            return Ok(match stop {
+                Stopped::Signal(s) => {
+                    eprintln!("rtconsole run: stopped by {} at script line {line}; the recording is complete up to here", s.name());
+                    s.exit_code()
+                }
+                Stopped::Recording(e) => {
+                    record_failed(&e);
+                    USAGE
+                }
+                Stopped::Link(why) | Stopped::Script(why) => {
+                    eprintln!("rtconsole run: stopped at script line {line}: {why}");
+                    USAGE
+                }
+            });
+        }
     };
     eprintln!("{outcome}");
     let mut code = if outcome.passed { PASSED } else { FAILED };
@@ -298,5 +254,29 @@ async fn run_async(
             eprintln!("replay: the server's events match the recording");
         }
     }
+    if let Some(e) = record_error {
+        record_failed(&e);
+        code = USAGE;
+    }
     Ok(code)
+}
+
+/// Server messages go through the script (which hands them to its session);
+/// everything else straight to the session.
+fn feed(run: &mut ScriptRun, input: Input) {
+    match input {
+        Input::Server { at_ms, raw } => run.on_server(at_ms, &raw),
+        other => {
+            // The script's waits read the session; notices have no screen here.
+            let _ = run.session_mut().handle(other);
+        }
+    }
+}
+
+/// Why the call is over, when it is.
+fn ended(phase: &Phase) -> Option<String> {
+    match phase {
+        Phase::Closed(why) | Phase::Failed(why) => Some(why.clone()),
+        _ => None,
+    }
 }

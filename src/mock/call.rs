@@ -2,6 +2,7 @@
 //! the driver that runs the simulated model until the call ends.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -26,6 +27,8 @@ pub struct CallSpec {
     pub session_limit: Duration,
     /// Where this call's recording goes, if the mock records.
     pub record: Option<PathBuf>,
+    /// Counts recordings that could not be written, for the exit status.
+    pub record_failures: Arc<AtomicU32>,
     pub endpoint: String,
     /// The address the answerer's UDP socket binds (`127.0.0.1:0` on loopback).
     pub bind: String,
@@ -85,11 +88,12 @@ pub async fn start(
             match RecordingWriter::create(path, &header) {
                 Ok(w) => Some(w),
                 Err(e) => {
-                    tracing::warn!(
+                    tracing::error!(
                         "mock: cannot record call {} to {}: {e}",
                         spec.call_id,
                         path.display()
                     );
+                    spec.record_failures.fetch_add(1, Ordering::Relaxed);
                     None
                 }
             }
@@ -111,6 +115,7 @@ pub async fn start(
         audio,
         model,
         recorder,
+        record_failures: spec.record_failures,
         hangup,
         on_end,
     };

@@ -3,10 +3,11 @@
 //! track, closing) is carried out here. Nothing here decides what the model says.
 
 use std::fs::File;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 use tokio::time::{Instant, MissedTickBehavior};
 use webrtc::data_channel::DataChannel;
@@ -36,6 +37,7 @@ pub struct CallParts {
     pub audio: AudioSender,
     pub model: Model,
     pub recorder: Option<RecordingWriter<File>>,
+    pub record_failures: Arc<AtomicU32>,
     pub hangup: Arc<Notify>,
     pub on_end: OnEnd,
 }
@@ -50,6 +52,7 @@ struct Call {
     started: Instant,
     model: Model,
     recorder: Option<RecordingWriter<File>>,
+    record_failures: Arc<AtomicU32>,
     dc: Option<Arc<dyn DataChannel>>,
     speaking: Option<Speaking>,
     seed: u64,
@@ -64,6 +67,7 @@ pub async fn drive(parts: CallParts) {
         mut audio,
         model,
         recorder,
+        record_failures,
         hangup,
         on_end,
     } = parts;
@@ -71,6 +75,7 @@ pub async fn drive(parts: CallParts) {
         started: Instant::now(),
         model,
         recorder,
+        record_failures,
         dc: None,
         speaking: None,
         seed,
@@ -152,13 +157,10 @@ pub async fn drive(parts: CallParts) {
 
     let reason = call.ended.take().unwrap_or_default();
     tracing::debug!("mock call {call_id} ended: {reason}");
-    let t = call.now_ms();
-    if let Some(rec) = call.recorder.as_mut() {
-        let _ = rec.write_local(
-            t,
-            &note("connection", json!({"state": "closed", "reason": reason})),
-        );
-    }
+    call.record_note(note(
+        "connection",
+        json!({"state": "closed", "reason": reason}),
+    ));
     if let Some(dc) = call.dc.take() {
         // Events queued just before the end (an error saying why, say) must reach the
         // client before the channel and the connection go away.
@@ -183,10 +185,24 @@ impl Call {
 
     fn record(&mut self, dir: Direction, text: &str) {
         let t = self.now_ms();
+        self.write_recording(|rec| rec.write_event(t, dir, text));
+    }
+
+    fn record_note(&mut self, note: Value) {
+        let t = self.now_ms();
+        self.write_recording(|rec| rec.write_local(t, &note));
+    }
+
+    /// A failed write ends this call's recording and counts against the exit status.
+    fn write_recording(
+        &mut self,
+        write: impl FnOnce(&mut RecordingWriter<File>) -> std::io::Result<()>,
+    ) {
         if let Some(rec) = self.recorder.as_mut() {
-            if let Err(e) = rec.write_event(t, dir, text) {
-                tracing::warn!("mock: recording stopped: {e}");
+            if let Err(e) = write(rec) {
+                tracing::error!("mock: recording stopped: {e}");
                 self.recorder = None;
+                self.record_failures.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -204,9 +220,7 @@ impl Call {
         self.dc = Some(dc.clone());
         let reader = forward_messages(dc);
         let t = self.now_ms();
-        if let Some(rec) = self.recorder.as_mut() {
-            let _ = rec.write_local(t, &note("connection", json!({"state": "channel_open"})));
-        }
+        self.record_note(note("connection", json!({"state": "channel_open"})));
         let out = self.model.handle(ModelInput::Open { at_ms: t });
         self.apply(out).await;
         Some(reader)

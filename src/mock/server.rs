@@ -55,6 +55,8 @@ pub struct App {
     pub dialect: Dialect,
     pub scenario: Arc<Scenario>,
     pub signaling_failures: AtomicU32,
+    /// Recordings (one per call) that could not be written.
+    record_failures: Arc<AtomicU32>,
     config: MockConfig,
     base_url: String,
     next_seed: AtomicU64,
@@ -69,6 +71,7 @@ impl App {
             dialect: config.dialect,
             scenario: config.scenario.clone(),
             signaling_failures: AtomicU32::new(0),
+            record_failures: Arc::new(AtomicU32::new(0)),
             base_url,
             next_seed: AtomicU64::new(seed),
             calls: Mutex::new(HashMap::new()),
@@ -99,6 +102,7 @@ impl App {
                 .record_dir
                 .as_ref()
                 .map(|d| d.join(format!("{call_id}.jsonl"))),
+            record_failures: self.record_failures.clone(),
             call_id,
             offer,
             session,
@@ -214,6 +218,12 @@ impl MockServer {
     /// The standard key the mock accepts.
     pub fn key(&self) -> &str {
         self.app.keys.standard()
+    }
+
+    /// Counts calls whose recording could not be written (or created); it keeps
+    /// counting while calls end during `shutdown`.
+    pub fn recording_failures(&self) -> Arc<AtomicU32> {
+        self.app.record_failures.clone()
     }
 
     /// Calls still running.

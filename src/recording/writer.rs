@@ -26,27 +26,35 @@ impl RecordingWriter<File> {
     /// as one made by `mktemp`, is used as is.
     pub fn create(path: impl AsRef<Path>, header: &Header) -> io::Result<Self> {
         let path = path.as_ref();
-        let with_path = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
-        // Append mode: every line lands at the end even if the length check races
-        // with another writer.
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(with_path)?;
-        let len = file.metadata().map_err(with_path)?.len();
-        if len > 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!(
-                    "refusing to overwrite {}: it already holds {len} bytes (probably an \
-                     earlier recording); choose another file name or delete it first",
-                    path.display()
-                ),
-            ));
-        }
-        RecordingWriter::new(file, header).map_err(with_path)
+        let file = open_new_recording(path)?;
+        RecordingWriter::new(file, header)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
     }
+}
+
+/// Opens `path` for a new recording (see [`RecordingWriter::create`]) without
+/// writing anything yet.
+pub fn open_new_recording(path: &Path) -> io::Result<File> {
+    let with_path = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+    // Append mode: every line lands at the end even if the length check races
+    // with another writer.
+    let file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(with_path)?;
+    let len = file.metadata().map_err(with_path)?.len();
+    if len > 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "refusing to overwrite {}: it already holds {len} bytes (probably an \
+                 earlier recording); choose another file name or delete it first",
+                path.display()
+            ),
+        ));
+    }
+    Ok(file)
 }
 
 impl<W: Write> RecordingWriter<W> {

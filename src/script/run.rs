@@ -95,7 +95,7 @@ impl ScriptRun {
         if self.done {
             return out;
         }
-        self.session.handle(Input::Tick { at_ms: now_ms });
+        let _ = self.session.handle(Input::Tick { at_ms: now_ms });
         loop {
             if self.failure.is_some() || self.pc >= self.steps.len() {
                 self.finish(&mut out);
@@ -140,7 +140,8 @@ impl ScriptRun {
     /// A server message, exactly as received, at `now_ms` on the run's clock.
     pub fn on_server(&mut self, now_ms: u64, raw: &str) {
         let errors_before = self.session.errors().len();
-        self.session.handle(Input::Server {
+        // Server events ask nothing of the edges: their effects are notices.
+        let _ = self.session.handle(Input::Server {
             at_ms: now_ms,
             raw: raw.to_string(),
         });
@@ -218,7 +219,7 @@ impl ScriptRun {
             Step::Send { text, .. } => {
                 // Validated when the script was parsed (or recorded as sent): logged as
                 // sent, not validated again, so a replay sends what was recorded.
-                self.session.handle(Input::Sent {
+                let _ = self.session.handle(Input::Sent {
                     at_ms: now,
                     raw: text.clone(),
                 });

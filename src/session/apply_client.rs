@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::event_log::{EntryKind, LogEntry};
 use super::summary::{one_line, session_summary};
-use super::{Command, Effect, NoticeLevel, Session};
+use super::{shortcuts, Command, Effect, NoticeLevel, Session};
 use crate::protocol::client_event::ClientEvent;
 use crate::protocol::redact::{redact_text, redact_value};
 use crate::protocol::session_config::{beta_to_ga, is_beta_session, SessionConfig};
@@ -100,8 +100,9 @@ impl Session {
     }
 
     fn reject(&mut self, at: u64, text: String, error: ValidationError, fx: &mut Vec<Effect>) {
-        // Logged as a local note (it never went over the wire) that carries the
-        // typed text and why it was refused, so a recording replays it as it was.
+        // A rejected entry of its own (it never went over the wire) that carries the
+        // typed text and why it was refused; the raw is the `local.rejected` note a
+        // recording keeps, so a recording shows the attempt as it was.
         let shown = match serde_json::from_str::<Value>(&text) {
             Ok(mut v) => {
                 redact_value(&mut v);
@@ -109,12 +110,25 @@ impl Session {
             }
             Err(_) => redact_text(&text).into_owned(),
         };
-        let note = serde_json::json!({
-            "type": "local.rejected",
-            "error": redact_text(&error.to_string()),
-            "text": shown,
+        let why = redact_text(&error.to_string()).into_owned();
+        let first = why.lines().next().unwrap_or("invalid event");
+        let summary = format!("not sent: {}", one_line(first, 200));
+        let note = serde_json::json!({"type": "local.rejected", "error": why, "text": shown});
+        self.log.push(LogEntry {
+            seq: 0,
+            at_ms: at,
+            dir: Direction::Local,
+            kind: EntryKind::Rejected,
+            type_name: Cow::Borrowed("local.rejected"),
+            beta: false,
+            summary,
+            raw: note.to_string(),
+            response_id: None,
+            item_id: None,
+            call_id: None,
+            help: None,
+            delta_of: None,
         });
-        self.push_note(at, note);
         fx.push(Effect::Rejected { error });
     }
 
@@ -283,6 +297,46 @@ impl Session {
                     );
                     self.send_event(at, ClientEvent::response_create(), fx);
                 }
+            }
+            Command::ToggleOutputModality => {
+                let text = shortcuts::toggle_modality(self);
+                self.on_send_text(at, text, fx);
+            }
+            Command::CycleTurnDetection => {
+                let (text, label) = shortcuts::cycle_turn_detection(self);
+                let before = fx.len();
+                self.on_send_text(at, text, fx);
+                if fx[before..]
+                    .iter()
+                    .any(|e| matches!(e, Effect::Send { .. }))
+                {
+                    fx.push(Effect::Notice {
+                        level: NoticeLevel::Info,
+                        text: format!("turn detection → {label}"),
+                    });
+                }
+            }
+            Command::ToggleTool(n) => {
+                let mut tools = std::mem::take(&mut self.tools);
+                let result = tools.toggle(self, n);
+                self.tools = tools;
+                match result {
+                    Ok((text, what)) => {
+                        self.on_send_text(at, text, fx);
+                        fx.push(Effect::Notice {
+                            level: NoticeLevel::Info,
+                            text: what,
+                        });
+                    }
+                    Err(why) => fx.push(Effect::Notice {
+                        level: NoticeLevel::Warning,
+                        text: why,
+                    }),
+                }
+            }
+            Command::UpdateSession(session) => {
+                let text = serde_json::json!({"type": "session.update", "session": session});
+                self.on_send_text(at, text.to_string(), fx);
             }
         }
     }

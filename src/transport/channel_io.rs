@@ -72,7 +72,7 @@ pub fn decode_track(
 pub fn forward_rtp(
     track: Arc<dyn TrackRemote>,
     mut on_packet: impl FnMut(u16, &[u8]) -> bool + Send + 'static,
-) {
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         while let Some(ev) = track.poll().await {
             let TrackRemoteEvent::OnRtpPacket(packet) = ev else {
@@ -85,5 +85,5 @@ pub fn forward_rtp(
                 return;
             }
         }
-    });
+    })
 }

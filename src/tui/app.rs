@@ -22,7 +22,6 @@ use super::panes::event_log::EventLogPane;
 use super::panes::meters::MetersPane;
 use super::panes::status_bar::{render_status_bar, status_text};
 use super::panes::transcript::TranscriptPane;
-use super::shortcuts::{self, ToolSwitch};
 use super::text::one_line;
 use super::theme::Theme;
 use crate::audio::meter::Meters;
@@ -31,17 +30,31 @@ use crate::session::{Command, Effect, Input, NoticeLevel, Phase, Session};
 /// What the app asks of the edges.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
-    /// Write this validated text on the data channel.
-    Transmit(String),
-    FlushPlayback,
+    /// For the link: a validated send, or an audio effect (flush playback,
+    /// push-to-talk on or off).
+    Link(Effect),
     SetMicMuted(bool),
     SetSpeakerMuted(bool),
-    /// Push-to-talk: the mic is live only while talking (when turn detection is off).
-    SetTalking(bool),
     ToggleRecording,
     /// Play a script file into the live session.
     Replay(PathBuf),
     Quit,
+}
+
+/// Something asked for before the data channel opened.
+#[derive(Debug, Clone, PartialEq)]
+enum Queued {
+    Text(String),
+    Command(Command),
+}
+
+impl Queued {
+    fn into_input(self, at_ms: u64) -> Input {
+        match self {
+            Queued::Text(text) => Input::SendText { at_ms, text },
+            Queued::Command(command) => Input::Command { at_ms, command },
+        }
+    }
 }
 
 /// A one-line question at the bottom of the screen.
@@ -63,9 +76,8 @@ pub struct App {
     help_scroll: Option<u16>,
     prompt: Option<Prompt>,
     notice: Option<(NoticeLevel, String)>,
-    tools: ToolSwitch,
-    /// Events typed before the data channel opened.
-    queued: Vec<String>,
+    /// What was asked for before the data channel opened.
+    queued: Vec<Queued>,
     log: EventLogPane,
     transcript: TranscriptPane,
     config: ConfigEditorPane,
@@ -98,7 +110,6 @@ impl App {
             help_scroll: None,
             prompt: None,
             notice: None,
-            tools: ToolSwitch::default(),
             queued: Vec::new(),
             log: EventLogPane::new(save_dir),
             transcript: TranscriptPane::default(),
@@ -136,7 +147,8 @@ impl App {
     /// Advances the core's clock without forcing a frame: only a visible change
     /// (the status text) redraws, so an idle screen stays still.
     pub fn tick(&mut self, at_ms: u64) {
-        self.session.handle(Input::Tick { at_ms });
+        // A tick changes only the clock: there is nothing to do.
+        let _ = self.session.handle(Input::Tick { at_ms });
     }
 
     /// Feeds the core and turns its effects into requests.
@@ -189,6 +201,7 @@ impl App {
                 self.set_notice(NoticeLevel::Info, text);
                 Vec::new()
             }
+            PaneReply::Command(command) => self.command(command, at_ms),
             PaneReply::Send(texts) => {
                 let mut out = Vec::new();
                 for text in texts {
@@ -253,16 +266,10 @@ impl App {
                 });
             }
             Action::ToggleModality => {
-                let text = shortcuts::toggle_modality(&self.session);
-                return self.send(text, at_ms);
+                return self.command(Command::ToggleOutputModality, at_ms);
             }
             Action::CycleTurnDetection => {
-                let (text, label) = shortcuts::cycle_turn_detection(&self.session);
-                let out = self.send(text, at_ms);
-                if !self.conn.read_only {
-                    self.set_notice(NoticeLevel::Info, format!("turn detection → {label}"));
-                }
-                return out;
+                return self.command(Command::CycleTurnDetection, at_ms);
             }
             Action::PushToTalk => {
                 if self.read_only_refusal() {
@@ -299,16 +306,7 @@ impl App {
             }
             a => {
                 if let Some(n) = a.tool_number() {
-                    match self.tools.toggle(&self.session, n) {
-                        Ok((text, what)) => {
-                            let out = self.send(text, at_ms);
-                            if !self.conn.read_only {
-                                self.set_notice(NoticeLevel::Info, what);
-                            }
-                            return out;
-                        }
-                        Err(e) => self.set_notice(NoticeLevel::Warning, e),
-                    }
+                    return self.command(Command::ToggleTool(n), at_ms);
                 }
             }
         }
@@ -329,11 +327,21 @@ impl App {
     /// the data channel is open the text waits in a queue, so what a user types while
     /// connecting is neither lost nor logged as sent when it was not.
     pub fn send(&mut self, text: String, at_ms: u64) -> Vec<Request> {
+        self.submit(Queued::Text(text), at_ms)
+    }
+
+    /// A command the core turns into events (shortcuts, the config editor's apply),
+    /// queued like a typed event until the channel is open.
+    pub fn command(&mut self, command: Command, at_ms: u64) -> Vec<Request> {
+        self.submit(Queued::Command(command), at_ms)
+    }
+
+    fn submit(&mut self, what: Queued, at_ms: u64) -> Vec<Request> {
         if self.read_only_refusal() {
             return Vec::new();
         }
         if !self.live_is_open() {
-            self.queued.push(text);
+            self.queued.push(what);
             let why = match self.session.phase() {
                 Phase::Failed(_) | Phase::Closed(_) => "the session is not connected",
                 _ => "the data channel is not open yet",
@@ -347,7 +355,7 @@ impl App {
             );
             return Vec::new();
         }
-        self.on_input(Input::SendText { at_ms, text })
+        self.on_input(what.into_input(at_ms))
     }
 
     /// A live session always has a connection endpoint; tests of panes alone do not
@@ -356,14 +364,14 @@ impl App {
         matches!(self.session.phase(), Phase::Open | Phase::Idle)
     }
 
-    /// Sends what was typed while connecting, once the channel is open.
+    /// Sends what was asked for while connecting, once the channel is open.
     fn flush_queue(&mut self, at_ms: u64) -> Vec<Request> {
         if self.queued.is_empty() || !self.live_is_open() {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for text in std::mem::take(&mut self.queued) {
-            let fx = self.session.handle(Input::SendText { at_ms, text });
+        for what in std::mem::take(&mut self.queued) {
+            let fx = self.session.handle(what.into_input(at_ms));
             out.extend(self.effects(fx));
         }
         out
@@ -373,18 +381,17 @@ impl App {
         let mut out = Vec::new();
         for effect in fx {
             match effect {
-                Effect::Send { text } => out.push(Request::Transmit(text)),
+                Effect::Send { .. } | Effect::FlushPlayback => out.push(Request::Link(effect)),
                 Effect::Rejected { error } => {
                     self.set_notice(NoticeLevel::Error, format!("not sent: {error}"))
                 }
-                Effect::FlushPlayback => out.push(Request::FlushPlayback),
                 Effect::StartMic => {
                     self.audio.talking = true;
-                    out.push(Request::SetTalking(true));
+                    out.push(Request::Link(effect));
                 }
                 Effect::StopMic => {
                     self.audio.talking = false;
-                    out.push(Request::SetTalking(false));
+                    out.push(Request::Link(effect));
                 }
                 Effect::Notice { level, text } => self.set_notice(level, text),
             }
@@ -520,7 +527,7 @@ impl App {
             render_prompt(f, area, prompt, &self.theme);
         }
         if let Some(scroll) = self.help_scroll {
-            let tools = self.tools.list(&self.session);
+            let tools = self.session.tool_list();
             render_help(f, area, &self.keymap, &tools, &self.theme, scroll);
         }
     }

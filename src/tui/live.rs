@@ -1,7 +1,7 @@
 //! The live TUI: one task owns the `App` (and through it the core) and selects over
-//! terminal events, data-channel messages, peer events, a replayed script and a frame
-//! tick; it draws only when something visible changed. The connection is made in the
-//! background so the screen is up (and quittable) while signaling runs.
+//! terminal events, the link's events, a replayed script, signals and a frame tick;
+//! it draws only when something visible changed. The link connects in the
+//! background, so the screen is up (and quittable) while signaling runs.
 
 use std::io;
 use std::path::PathBuf;
@@ -11,24 +11,22 @@ use crossterm::event::{Event, KeyEventKind};
 use futures_util::{Stream, StreamExt};
 use ratatui::backend::Backend;
 use ratatui::Terminal;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::{mpsc, watch};
-use tokio::time::{Instant, MissedTickBehavior};
-use webrtc::peer_connection::RTCPeerConnectionState;
+use tokio::time::MissedTickBehavior;
 
 use super::app::{App, Request};
-use super::recorder::{fresh_path, header, Recorder};
 use super::replay::LiveReplay;
-use super::session_link::{connect_link, Link, LinkEvent};
 use crate::audio::engine::AudioEngine;
 use crate::cli::{ConnectArgs, TuiArgs};
 use crate::protocol::Dialect;
-use crate::session::{Input, NoticeLevel, TransportStatus};
-use crate::transport::stats;
+use crate::recording::{fresh_path, Header, SessionRecorder};
+use crate::session::{Input, NoticeLevel};
+use crate::signals::{Stop, StopSignals};
+use crate::transport::link::{drain_until_ended, CallInfo, Clock, Link, LinkEvent, LinkOptions};
 
 /// How often the screen may be redrawn while things change (30 fps).
 const FRAME_EVERY: Duration = Duration::from_millis(33);
-const STATS_EVERY: Duration = Duration::from_secs(2);
 
 /// What to connect to; `None` for `rtconsole open`.
 pub struct LiveSetup {
@@ -36,12 +34,21 @@ pub struct LiveSetup {
     pub tui: TuiArgs,
     pub token_url: Option<String>,
     pub dialect: Dialect,
+    /// The initial session, checked before the screen went up.
+    pub session: Value,
 }
 
-/// Test seams: the screen as text after each frame, and where saves go.
+/// Test seams: the screen as text after each frame.
 #[derive(Default)]
 pub struct Hooks {
     pub screen: Option<watch::Sender<String>>,
+}
+
+/// How the UI ended: by the user, or by a signal (the exit status says which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    Quit,
+    Signal(Stop),
 }
 
 /// Runs the UI until the user quits (or a signal). Returns when the terminal can be
@@ -53,19 +60,18 @@ pub async fn run_ui<B, K>(
     live: Option<LiveSetup>,
     mut audio: Option<AudioEngine>,
     hooks: Hooks,
-) -> io::Result<()>
+) -> io::Result<Ended>
 where
     B: Backend,
     K: Stream<Item = io::Result<Event>> + Unpin,
 {
-    let clock = Instant::now();
+    let clock = Clock::start();
     let started_at = SystemTime::now();
-    let now = move || clock.elapsed().as_millis() as u64;
+    let now = move || clock.now_ms();
 
-    let mut recorder: Option<Recorder> = None;
-    let (link_tx, mut link_rx) = mpsc::unbounded_channel::<LinkEvent>();
+    let mut recorder: Option<SessionRecorder> = None;
     let mut link: Option<Link> = None;
-    let mut pending_link = None;
+    let mut link_rx: Option<mpsc::Receiver<LinkEvent>> = None;
     if let Some(setup) = &live {
         if let Some(path) = &setup.tui.record {
             start_recording(
@@ -76,18 +82,17 @@ where
                 setup.dialect,
             );
         }
-        app.on_input(Input::Transport {
-            at_ms: now(),
-            status: TransportStatus::Connecting {
-                endpoint: app.conn.endpoint.clone(),
-            },
-        });
-        pending_link = Some(tokio::spawn(connect_link(
-            setup.connect.clone(),
-            setup.token_url.clone(),
-            setup.dialect,
-            link_tx.clone(),
-        )));
+        let options = LinkOptions {
+            connect: setup.connect.clone(),
+            token_url: setup.token_url.clone(),
+            dialect: setup.dialect,
+            session: setup.session.clone(),
+            script_scenario: None,
+        };
+        let port = audio.as_mut().and_then(AudioEngine::link_port);
+        let (l, rx) = Link::start_on(clock, options, port);
+        link = Some(l);
+        link_rx = Some(rx);
     }
     if let Some(engine) = &audio {
         app.meters = Some(engine.meters.clone());
@@ -98,17 +103,21 @@ where
 
     let mut frame = tokio::time::interval(FRAME_EVERY);
     frame.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut stats_tick = tokio::time::interval(STATS_EVERY);
-    stats_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut term_signal = terminate_signal();
+    let mut signals = StopSignals::listen();
     let mut replay: Option<LiveReplay> = None;
 
     draw(terminal, app, &hooks)?;
-    'ui: loop {
+    let ended = 'ui: loop {
         let replay_wake = replay.as_ref().and_then(LiveReplay::wake_at);
         let replay_timer = async {
             match replay_wake {
-                Some(ms) => tokio::time::sleep_until(clock + Duration::from_millis(ms)).await,
+                Some(ms) => tokio::time::sleep_until(clock.at(ms)).await,
+                None => std::future::pending().await,
+            }
+        };
+        let link_event = async {
+            match link_rx.as_mut() {
+                Some(rx) => rx.recv().await,
                 None => std::future::pending().await,
             }
         };
@@ -122,13 +131,18 @@ where
                 Some(Ok(Event::Resize(..))) => app.mark_dirty(),
                 Some(Ok(_)) => {}
                 // The terminal went away: nothing left to show.
-                Some(Err(_)) | None => break 'ui,
+                Some(Err(_)) | None => break 'ui Ended::Quit,
             },
-            ev = link_rx.recv() => {
-                if let Some(ev) = ev {
-                    requests = on_link_event(app, &mut link, &mut audio, ev, now(), &mut replay);
+            ev = link_event => match ev {
+                Some(LinkEvent::Input(input)) => {
+                    if let (Some(r), Input::Server { at_ms, raw }) = (replay.as_mut(), &input) {
+                        r.on_server(*at_ms, raw);
+                    }
+                    requests = app.on_input(input);
                 }
-            }
+                Some(LinkEvent::Up(info)) => on_up(app, recorder.as_mut(), &info, now()),
+                Some(LinkEvent::Ended) | None => link_rx = None,
+            },
             _ = replay_timer => {}
             _ = frame.tick() => {
                 app.tick(now());
@@ -139,13 +153,7 @@ where
                     draw(terminal, app, &hooks)?;
                 }
             }
-            _ = stats_tick.tick(), if link.is_some() => {
-                if let Some(l) = &link {
-                    let s = stats::sample(&l.pc).await;
-                    app.on_input(Input::Transport { at_ms: now(), status: TransportStatus::Stats(s) });
-                }
-            }
-            _ = term_signal.recv() => break 'ui,
+            stop = signals.recv() => break 'ui Ended::Signal(stop),
         }
         if let Some(r) = replay.as_mut() {
             for text in r.poll(now()) {
@@ -158,26 +166,14 @@ where
         }
         for req in requests {
             match req {
-                Request::Quit => break 'ui,
-                Request::Transmit(text) => match &link {
-                    Some(l) => {
-                        if let Err(e) = l.dc.send_text(&text).await {
-                            app.set_notice(
-                                NoticeLevel::Error,
-                                format!("sending on the data channel failed: {e}"),
-                            );
-                        }
-                    }
+                Request::Quit => break 'ui Ended::Quit,
+                Request::Link(effect) => match &link {
+                    Some(l) => l.execute(effect).await,
                     None => app.set_notice(
                         NoticeLevel::Warning,
                         "not connected: the event is in the log but did not go out",
                     ),
                 },
-                Request::FlushPlayback => {
-                    if let Some(a) = &audio {
-                        a.flush_playback();
-                    }
-                }
                 Request::SetMicMuted(m) => {
                     if let Some(a) = &audio {
                         a.set_mic_muted(m);
@@ -188,17 +184,12 @@ where
                         a.set_speaker_muted(m);
                     }
                 }
-                Request::SetTalking(t) => {
-                    if let Some(a) = &audio {
-                        a.set_talking(t);
-                    }
-                }
                 Request::ToggleRecording => {
                     if let Some(r) = recorder.take() {
                         app.conn.recording = None;
                         app.set_notice(
                             NoticeLevel::Info,
-                            format!("recording stopped: {}", r.path().display()),
+                            format!("recording stopped: {}", r.describe()),
                         );
                     } else {
                         let dialect = live.as_ref().map_or(Dialect::Ga, |l| l.dialect);
@@ -217,113 +208,66 @@ where
                 },
             }
         }
-        if let Some(r) = recorder.as_mut() {
-            if let Err(e) = r.sync(&app.session) {
-                app.set_notice(
-                    NoticeLevel::Error,
-                    format!(
-                        "recording to {} failed: {e}; recording stopped",
-                        r.path().display()
-                    ),
-                );
-                recorder = None;
-                app.conn.recording = None;
-            }
+        sync_recording(app, &mut recorder);
+    };
+
+    // Close the call and take in its last notes, so the recording ends with them.
+    if let Some(l) = &link {
+        if let Some(rx) = link_rx.as_mut() {
+            let reason = match ended {
+                Ended::Quit => "closed by the user".to_string(),
+                Ended::Signal(s) => format!("stopped by {}", s.name()),
+            };
+            l.close(reason).await;
+            drain_until_ended(rx, |input| {
+                let _ = app.on_input(input);
+            })
+            .await;
         }
     }
-
-    if let Some(task) = pending_link {
-        task.abort();
-    }
-    if let Some(l) = link {
-        l.close().await;
-    }
+    drop(link);
     if let Some(a) = audio.take() {
         a.stop();
     }
     if let Some(mut r) = recorder {
-        let _ = r.sync(&app.session);
+        if let Err(e) = r.finish(&app.session) {
+            app.set_notice(
+                NoticeLevel::Error,
+                format!("recording to {} failed: {e}", r.describe()),
+            );
+        }
     }
-    Ok(())
+    Ok(ended)
 }
 
-fn on_link_event(
-    app: &mut App,
-    link: &mut Option<Link>,
-    audio: &mut Option<AudioEngine>,
-    ev: LinkEvent,
-    at_ms: u64,
-    replay: &mut Option<LiveReplay>,
-) -> Vec<Request> {
-    match ev {
-        LinkEvent::Connected(l) => {
-            app.conn.call_id = l.call_id.clone();
-            app.conn.secret_expires_at_ms = l.secret_expires_at.map(|unix| {
-                let now_unix = SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                at_ms + unix.saturating_sub(now_unix) * 1000
-            });
-            let mut out = app.on_input(Input::Transport {
-                at_ms,
-                status: TransportStatus::Connected,
-            });
-            out.extend(app.on_input(Input::Note {
-                at_ms,
-                note: l.connected_note.clone(),
-            }));
-            out.extend(app.on_input(Input::Transport {
-                at_ms,
-                status: TransportStatus::ChannelOpen,
-            }));
-            let mut l = *l;
-            if let Some(a) = audio.as_mut() {
-                l.attach_audio(a);
-            }
-            *link = Some(l);
-            out
-        }
-        LinkEvent::Failed(reason) => {
-            app.set_notice(NoticeLevel::Error, reason.clone());
-            app.on_input(Input::Transport {
-                at_ms,
-                status: TransportStatus::Failed { reason },
-            })
-        }
-        LinkEvent::Message(text) => {
-            if let Some(r) = replay.as_mut() {
-                r.on_server(at_ms, &text);
-            }
-            app.on_input(Input::Server { at_ms, raw: text })
-        }
-        LinkEvent::Closed(reason) => {
-            app.set_notice(NoticeLevel::Warning, reason.clone());
-            app.on_input(Input::Transport {
-                at_ms,
-                status: TransportStatus::Closed { reason },
-            })
-        }
-        LinkEvent::Track(t) => {
-            if let (Some(a), Some(l)) = (audio.as_mut(), link.as_ref()) {
-                l.play_track(t, a);
-            }
-            Vec::new()
-        }
-        LinkEvent::State(state) => {
-            let mut out = app.on_input(Input::Note {
-                at_ms,
-                note: json!({"type": "local.connection", "state": state.to_string()}),
-            });
-            if state == RTCPeerConnectionState::Failed {
-                out.extend(app.on_input(Input::Transport {
-                    at_ms,
-                    status: TransportStatus::Failed {
-                        reason: "ICE/DTLS failed: the media path to the server broke".into(),
-                    },
-                }));
-            }
-            out
+/// The call is up: its id and the secret's expiry for the status bar and header.
+fn on_up(app: &mut App, recorder: Option<&mut SessionRecorder>, info: &CallInfo, at_ms: u64) {
+    app.conn.call_id = info.call_id.clone();
+    app.conn.secret_expires_at_ms = info.secret_expires_at.map(|unix| {
+        let now_unix = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        at_ms + unix.saturating_sub(now_unix) * 1000
+    });
+    if let Some(r) = recorder {
+        r.set_call_id(info.call_id.as_deref());
+    }
+    app.mark_dirty();
+}
+
+fn sync_recording(app: &mut App, recorder: &mut Option<SessionRecorder>) {
+    if let Some(r) = recorder.as_mut() {
+        if let Err(e) = r.sync(&app.session) {
+            app.set_notice(
+                NoticeLevel::Error,
+                format!(
+                    "recording to {} failed: {e}; recording stopped",
+                    r.describe()
+                ),
+            );
+            *recorder = None;
+            app.conn.recording = None;
         }
     }
 }
@@ -342,37 +286,30 @@ fn refresh_audio_status(app: &mut App, engine: &AudioEngine) {
 
 fn start_recording(
     app: &mut App,
-    recorder: &mut Option<Recorder>,
+    recorder: &mut Option<SessionRecorder>,
     path: Option<PathBuf>,
     started_at: SystemTime,
     dialect: Dialect,
 ) {
     let path = path.unwrap_or_else(|| fresh_path(&PathBuf::from("."), "rtconsole"));
-    let model = app
-        .session
-        .config()
-        .effective
-        .as_ref()
-        .and_then(|s| s.model.clone());
-    let h = header(
-        started_at,
-        dialect,
-        &app.conn.endpoint,
-        model.as_deref(),
-        app.conn.call_id.as_deref(),
-    );
-    match Recorder::start(&path, &h, &app.session) {
+    let mut header = Header::new(started_at, dialect).with_endpoint(app.conn.endpoint.clone());
+    if let Some(id) = &app.conn.call_id {
+        header = header.with_call_id(id.clone());
+    }
+    match SessionRecorder::create(&path, header) {
         Ok(r) => {
             app.conn.recording = Some(path.display().to_string());
-            app.set_notice(NoticeLevel::Info, format!("recording to {}", path.display()));
+            app.set_notice(
+                NoticeLevel::Info,
+                format!("recording to {}", path.display()),
+            );
             *recorder = Some(r);
+            // Mid-session (F9) the log so far goes out at once.
+            sync_recording(app, recorder);
         }
         Err(e) => app.set_notice(
             NoticeLevel::Error,
-            format!(
-                "cannot record to {}: {e}; pick a new file name (existing files are never overwritten)",
-                path.display()
-            ),
+            format!("cannot record to {}: {e}", path.display()),
         ),
     }
 }
@@ -391,31 +328,4 @@ fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, hooks: &Hooks) ->
         let _ = tx.send(text);
     }
     Ok(())
-}
-
-/// SIGTERM and SIGHUP end the UI like a quit, so the terminal is restored.
-fn terminate_signal() -> mpsc::UnboundedReceiver<()> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        for kind in [SignalKind::terminate(), SignalKind::hangup()] {
-            let tx = tx.clone();
-            if let Ok(mut s) = signal(kind) {
-                tokio::spawn(async move {
-                    if s.recv().await.is_some() {
-                        let _ = tx.send(());
-                    }
-                });
-            }
-        }
-    }
-    let _ = &tx;
-    rx
-}
-
-/// The note that ends up in the log when the call is up.
-pub fn connected_note(call_id: Option<&str>, setup: Option<&str>, offer_to_open_ms: f64) -> Value {
-    json!({"type": "local.connected", "call_id": call_id, "answer_setup": setup,
-           "offer_to_open_ms": offer_to_open_ms})
 }

@@ -91,6 +91,8 @@ pub enum PaneReply {
     Handled,
     /// Send these client events, in order, through the core (validated there).
     Send(Vec<String>),
+    /// A command for the core, which builds the events itself.
+    Command(crate::session::Command),
     /// A line for the status area.
     Notice(String),
 }

@@ -19,7 +19,7 @@ use super::editor::{fit_lines, is_app_chord, is_ctrl, is_navigation, lines_heigh
 use crate::protocol::session_config::SessionConfig;
 use crate::protocol::validate::{validate_client_text, validate_session_value, ValidationError};
 use crate::protocol::{Dialect, Direction};
-use crate::session::EntryKind;
+use crate::session::{Command, EntryKind};
 use crate::tui::pane::{Pane, PaneCtx, PaneId, PaneReply};
 use status::Check;
 
@@ -153,10 +153,9 @@ impl ConfigEditorPane {
         }
         match &self.check {
             Check::Valid(session) => {
-                let event = serde_json::json!({"type": "session.update", "session": session});
                 self.dirty = false;
                 self.stale = false;
-                PaneReply::Send(vec![event.to_string()])
+                PaneReply::Command(Command::UpdateSession(session.clone()))
             }
             other => PaneReply::Notice(other.refusal()),
         }

@@ -86,20 +86,20 @@ impl Env {
         })
     }
 
-    /// Hands texts a pane asked to send to the core, as the app does; every one
-    /// must pass the core's validation.
-    pub fn send(&mut self, texts: &[String]) {
-        for text in texts {
-            let at_ms = self.tick();
-            let fx = self.session.handle(Input::SendText {
-                at_ms,
-                text: text.clone(),
-            });
-            assert!(
-                fx.iter().any(|e| matches!(e, Effect::Send { .. })),
-                "the core refused {text}: {fx:?}"
-            );
-        }
+    /// Hands a pane's command to the core, as the app does; it must send exactly
+    /// one event, which is returned.
+    pub fn command(&mut self, command: crate::session::Command) -> String {
+        let at_ms = self.tick();
+        let fx = self.session.handle(Input::Command { at_ms, command });
+        let sent: Vec<String> = fx
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send { text } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sent.len(), 1, "the core sent one event: {fx:?}");
+        sent[0].clone()
     }
 
     /// `session.updated` carrying this session.

@@ -180,6 +180,12 @@ fn fields(ctx: &PaneCtx) -> Vec<Field> {
             55,
         );
     }
+    if let Some(b) = s.connect_breakdown() {
+        if let Some(open) = b.channel_open_ms {
+            push(format!("conn {}", millis(open as u64)), fg(t.text), 40);
+        }
+        push(breakdown_text(b), fg(t.text_dim), 15);
+    }
     let stats = s.stats();
     if let Some(rtt) = stats.rtt_ms {
         let mut text = rtt_text(rtt);
@@ -221,6 +227,23 @@ fn secret(expires: u64, now: u64, phase: &Phase, t: &Theme) -> (String, Color, u
         1..=299_999 => (text, t.log_warning, 85),
         _ => (text, t.text_dim, 35),
     }
+}
+
+/// Where connect time went, each step since connecting began: only on wide bars.
+fn breakdown_text(b: &crate::session::ConnectBreakdown) -> String {
+    let steps = [
+        ("secret", b.secret_ms),
+        ("sdp", b.sdp_post_ms),
+        ("ice", b.ice_connected_ms),
+        ("dtls", b.dtls_connected_ms),
+        ("created", b.session_created_ms),
+        ("rtp", b.first_rtp_ms),
+    ];
+    steps
+        .iter()
+        .filter_map(|(name, ms)| ms.map(|ms| format!("{name} {ms:.0}")))
+        .collect::<Vec<_>>()
+        .join("·")
 }
 
 fn millis(ms: u64) -> String {

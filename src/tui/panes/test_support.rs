@@ -12,18 +12,18 @@ use crate::tui::pane::{AudioStatus, ConnInfo};
 pub(crate) const MODEL: &str = "gpt-realtime-2025-08-28";
 
 pub(crate) fn server(s: &mut Session, at: u64, v: Value) {
-    s.handle(Input::Server {
+    let _ = s.handle(Input::Server {
         at_ms: at,
         raw: v.to_string(),
     });
 }
 
 pub(crate) fn transport(s: &mut Session, at: u64, status: TransportStatus) {
-    s.handle(Input::Transport { at_ms: at, status });
+    let _ = s.handle(Input::Transport { at_ms: at, status });
 }
 
 pub(crate) fn tick(s: &mut Session, at: u64) {
-    s.handle(Input::Tick { at_ms: at });
+    let _ = s.handle(Input::Tick { at_ms: at });
 }
 
 /// A fresh session that has seen `session.created` and an open data channel.

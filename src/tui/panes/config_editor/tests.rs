@@ -123,11 +123,12 @@ fn apply_sends_one_valid_session_update_with_the_edited_session() {
     let mut pane = loaded(&env);
     insert_first_field(&mut pane, &env, "\"truncation\": \"disabled\",");
     let expected = edited(&pane);
-    let PaneReply::Send(texts) = pane.on_key(ctrl('s'), &env.ctx()) else {
+    let PaneReply::Command(command) = pane.on_key(ctrl('s'), &env.ctx()) else {
         panic!("a valid session is sent");
     };
-    assert_eq!(texts.len(), 1);
-    let event = validate_client_text(&texts[0], Dialect::Ga).expect("valid session.update");
+    let mut env = env;
+    let text = env.command(command);
+    let event = validate_client_text(&text, Dialect::Ga).expect("valid session.update");
     assert_eq!(event["type"], "session.update");
     assert_eq!(event["session"], expected);
     assert!(!pane.is_dirty(), "applied edits are no longer unapplied");
@@ -142,10 +143,10 @@ fn after_session_updated_the_diff_shows_changed_and_dropped_fields() {
     session["audio"]["output"]["speed"] = json!(1.4);
     session["truncation"] = json!("disabled");
     replace_text(&mut pane, &serde_json::to_string_pretty(&session).unwrap());
-    let PaneReply::Send(texts) = pane.on_key(ctrl('s'), &env.ctx()) else {
+    let PaneReply::Command(command) = pane.on_key(ctrl('s'), &env.ctx()) else {
         panic!("valid");
     };
-    env.send(&texts);
+    env.command(command);
     let t = draw(&mut pane, &env, 80, 24);
     assert!(screen(&t).contains("awaiting session.updated…"));
     // The server clamps the speed and drops the field it does not know.
@@ -182,10 +183,10 @@ fn a_session_applied_as_sent_says_so() {
     let mut env = Env::created("Be brief.");
     let mut pane = loaded(&env);
     type_text(&mut pane, &env, " ");
-    let PaneReply::Send(texts) = pane.on_key(ctrl('s'), &env.ctx()) else {
+    let PaneReply::Command(command) = pane.on_key(ctrl('s'), &env.ctx()) else {
         panic!("valid");
     };
-    env.send(&texts);
+    env.command(command);
     env.updated(ga_session("Be brief."));
     let t = draw(&mut pane, &env, 80, 24);
     assert!(screen(&t).contains("server applied everything as sent"));

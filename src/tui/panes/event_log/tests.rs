@@ -24,21 +24,21 @@ const RESP: &str = "resp_RjuPj6NjqVsSujnNxevx0";
 const ITEM: &str = "item_SjalhxrRlCCxviTaP2tc2";
 
 fn server(s: &mut Session, at_ms: u64, v: Value) {
-    s.handle(Input::Server {
+    let _ = s.handle(Input::Server {
         at_ms,
         raw: v.to_string(),
     });
 }
 
 fn server_raw(s: &mut Session, at_ms: u64, raw: &str) {
-    s.handle(Input::Server {
+    let _ = s.handle(Input::Server {
         at_ms,
         raw: raw.to_string(),
     });
 }
 
 fn send(s: &mut Session, at_ms: u64, v: Value) {
-    s.handle(Input::SendText {
+    let _ = s.handle(Input::SendText {
         at_ms,
         text: v.to_string(),
     });
@@ -243,7 +243,7 @@ fn big(n: usize) -> Session {
             i / 100,
             i % 2
         );
-        s.handle(Input::Server {
+        let _ = s.handle(Input::Server {
             at_ms: i as u64 * 10,
             raw,
         });

@@ -208,3 +208,32 @@ fn a_failed_phase_is_drawn_in_the_error_colour() {
     assert_eq!(cell.fg, theme.log_error);
     assert_eq!(cell.bg, theme.status_bar);
 }
+
+#[test]
+fn the_connect_breakdown_shows_its_total_and_on_wide_bars_its_steps() {
+    let mut s = busy_session();
+    transport(
+        &mut s,
+        12 * 60_000 + 950,
+        TransportStatus::Breakdown(crate::session::ConnectBreakdown {
+            secret_ms: Some(12.0),
+            sdp_post_ms: Some(30.4),
+            ice_connected_ms: Some(51.0),
+            dtls_connected_ms: Some(60.0),
+            channel_open_ms: Some(64.2),
+            session_created_ms: Some(70.0),
+            first_rtp_ms: Some(88.0),
+            ..Default::default()
+        }),
+    );
+    let theme = Theme::default();
+    let (conn, audio) = (ConnInfo::default(), audio());
+    let wide = status_text(&ctx(&s, &theme, &conn, &audio), 240);
+    assert!(wide.contains("conn 64ms"), "{wide}");
+    assert!(
+        wide.contains("secret 12·sdp 30·ice 51·dtls 60·created 70·rtp 88"),
+        "{wide}"
+    );
+    let narrow = status_text(&ctx(&s, &theme, &conn, &audio), 100);
+    assert!(!narrow.contains("secret"), "{narrow}");
+}

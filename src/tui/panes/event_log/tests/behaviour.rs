@@ -8,7 +8,7 @@ fn follow_keeps_the_newest_selected_until_the_user_moves() {
     let mut p = pane();
     draw(&mut p, &s, 80, 12);
     assert_eq!(p.selected_seq(), Some(49));
-    s.handle(Input::Server {
+    let _ = s.handle(Input::Server {
         at_ms: 9_999,
         raw: delta("item_x", 0, "new").to_string(),
     });
@@ -98,7 +98,7 @@ fn saving_writes_files_that_read_back() {
     // Replayed, the recording rebuilds the same log.
     let mut replayed = Session::new(SessionOptions::default());
     for input in rec.inputs() {
-        replayed.handle(input);
+        let _ = replayed.handle(input);
     }
     let shape = |s: &Session| -> Vec<(Direction, EntryKind, String, u64)> {
         s.log()

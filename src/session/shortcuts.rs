@@ -1,15 +1,16 @@
 //! The one-key session changes (output modality, turn detection, tools on/off) as
-//! `session.update` texts built from the effective session. Pure, so each rule is a
-//! plain test; the app sends the texts through the core like anything typed.
+//! `session.update` texts built from the effective session. The session turns its
+//! `Command`s into these and sends them through validation like anything typed, so
+//! no front-end builds protocol JSON for a shortcut.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::session::Session;
+use super::Session;
 
 /// `["audio"]` ↔ `["text"]`. The GA API takes one output modality at a time.
-pub fn toggle_modality(session: &Session) -> String {
+pub(super) fn toggle_modality(session: &Session) -> String {
     let current = effective(session)
         .and_then(|s| s.get("output_modalities").cloned())
         .and_then(|m| m.get(0).and_then(Value::as_str).map(str::to_string))
@@ -19,7 +20,7 @@ pub fn toggle_modality(session: &Session) -> String {
 }
 
 /// server_vad → semantic_vad → off (null: push-to-talk) → server_vad.
-pub fn cycle_turn_detection(session: &Session) -> (String, &'static str) {
+pub(super) fn cycle_turn_detection(session: &Session) -> (String, &'static str) {
     let current = effective(session)
         .and_then(|s| s.pointer("/audio/input/turn_detection").cloned())
         .unwrap_or_else(|| json!({"type": "server_vad"}));
@@ -41,18 +42,32 @@ pub struct ToolSwitch {
 }
 
 impl ToolSwitch {
-    /// The numbered tools with whether each is on: what the help line shows.
-    pub fn list(&mut self, session: &Session) -> Vec<(usize, String, bool)> {
-        let on = self.learn(session);
-        self.order
-            .iter()
+    /// The numbered tools with whether each is on: what the help line shows. Tools
+    /// the server reports that were never toggled are numbered after the known ones.
+    pub fn list(&self, session: &Session) -> Vec<(usize, String, bool)> {
+        let on: Vec<String> = effective_tools(session).iter().map(tool_name).collect();
+        let mut order = self.order.clone();
+        for name in &on {
+            if !order.contains(name) {
+                order.push(name.clone());
+            }
+        }
+        order
+            .into_iter()
             .enumerate()
-            .map(|(i, name)| (i + 1, name.clone(), on.iter().any(|(n, _)| n == name)))
+            .map(|(i, name)| {
+                let is_on = on.contains(&name);
+                (i + 1, name, is_on)
+            })
             .collect()
     }
 
     /// The `session.update` that turns tool `number` (1-based) on or off, and what it did.
-    pub fn toggle(&mut self, session: &Session, number: usize) -> Result<(String, String), String> {
+    pub(super) fn toggle(
+        &mut self,
+        session: &Session,
+        number: usize,
+    ) -> Result<(String, String), String> {
         let on = self.learn(session);
         let Some(name) = self.order.get(number.wrapping_sub(1)).cloned() else {
             return Err(format!(
@@ -86,9 +101,7 @@ impl ToolSwitch {
     }
 
     fn learn(&mut self, session: &Session) -> Vec<(String, Value)> {
-        let on: Vec<(String, Value)> = effective(session)
-            .and_then(|s| s.get("tools").and_then(Value::as_array).cloned())
-            .unwrap_or_default()
+        let on: Vec<(String, Value)> = effective_tools(session)
             .into_iter()
             .map(|t| (tool_name(&t), t))
             .collect();
@@ -108,6 +121,12 @@ fn tool_name(tool: &Value) -> String {
         .and_then(Value::as_str)
         .unwrap_or("?")
         .to_string()
+}
+
+fn effective_tools(session: &Session) -> Vec<Value> {
+    effective(session)
+        .and_then(|s| s.get("tools").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
 }
 
 fn effective(session: &Session) -> Option<Value> {
@@ -131,7 +150,7 @@ mod tests {
         for (k, v) in config.as_object().unwrap() {
             full[k] = v.clone();
         }
-        s.handle(Input::Server {
+        let _ = s.handle(Input::Server {
             at_ms: 0,
             raw: json!({"type": "session.created", "event_id": "e1", "session": full}).to_string(),
         });

@@ -1,0 +1,178 @@
+//! The one connection edge every front-end holds. A `Link` connects (signaling and
+//! the WebRTC peer), turns everything that arrives into core `Input`s on one
+//! bounded channel, executes the `Effect`s the core returns (send an event, audio
+//! control), samples transport stats and breaks the connect down into its steps.
+//! The TUI and `run` hold nothing else of the wire, so both see the same notes and
+//! stats for the same session, and a new transport (a socket, a sideband attach, a
+//! relay) is another driver behind the same handle.
+
+mod audio;
+mod driver;
+pub mod setup;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::cli::ConnectArgs;
+use crate::protocol::Dialect;
+use crate::session::{Effect, Input};
+
+pub use audio::{AudioPort, Playback};
+pub use setup::SetupError;
+
+/// How many events may wait between the link and the task that owns the session;
+/// a slow consumer holds the link back (nothing is dropped).
+const EVENTS_CAPACITY: usize = 1024;
+const COMMANDS_CAPACITY: usize = 256;
+/// Hang-up, peer close and mock shutdown each have their own bounds; this is the
+/// backstop for a front-end waiting on all of them.
+const CLOSE_WAIT: Duration = Duration::from_secs(10);
+
+/// The session's clock: milliseconds since the link was started. Front-ends stamp
+/// their own inputs (keys, script steps) on it too, so one timeline holds all.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock(Instant);
+
+impl Clock {
+    pub fn start() -> Clock {
+        Clock(Instant::now())
+    }
+    pub fn now_ms(&self) -> u64 {
+        self.0.elapsed().as_millis() as u64
+    }
+    /// Milliseconds with a fraction, for the connect breakdown.
+    pub fn now_ms_f64(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1e3
+    }
+    /// The instant `ms` after the start, for timers.
+    pub fn at(&self, ms: u64) -> Instant {
+        self.0 + Duration::from_millis(ms)
+    }
+}
+
+/// Where to connect and with what session.
+#[derive(Debug, Clone)]
+pub struct LinkOptions {
+    pub connect: ConnectArgs,
+    pub token_url: Option<String>,
+    pub dialect: Dialect,
+    /// The initial session (see [`setup::initial_session`]), checked by the caller
+    /// so a usage error is shown before anything starts.
+    pub session: Value,
+    /// A script's `scenario` line, used with `--mock` unless `--scenario` is given.
+    pub script_scenario: Option<PathBuf>,
+}
+
+/// What the call is, once it is up: for the status bar and the recording header.
+#[derive(Debug, Clone, Default)]
+pub struct CallInfo {
+    pub call_id: Option<String>,
+    /// Unix seconds, when a client secret was minted or fetched.
+    pub secret_expires_at: Option<u64>,
+}
+
+// Not boxed: each event is moved once from the link into the session.
+#[allow(clippy::large_enum_variant)]
+pub enum LinkEvent {
+    /// For the core, stamped on the link's clock.
+    Input(Input),
+    /// The data channel is open; the `Input`s that say so follow.
+    Up(CallInfo),
+    /// Nothing more will come: the `Input`s before said how it ended.
+    Ended,
+}
+
+enum Command {
+    Send(String),
+    Effect(Effect),
+    Close(String),
+}
+
+/// The front-end's handle. Dropping it closes the call as `close` would, without
+/// waiting.
+pub struct Link {
+    commands: mpsc::Sender<Command>,
+    clock: Clock,
+}
+
+impl Link {
+    /// Starts connecting in the background; the events come on the receiver.
+    pub fn start(
+        options: LinkOptions,
+        audio: Option<AudioPort>,
+    ) -> (Link, mpsc::Receiver<LinkEvent>) {
+        Link::start_on(Clock::start(), options, audio)
+    }
+
+    /// As `start`, on a clock the caller already stamps its inputs with.
+    pub fn start_on(
+        clock: Clock,
+        options: LinkOptions,
+        audio: Option<AudioPort>,
+    ) -> (Link, mpsc::Receiver<LinkEvent>) {
+        let (events_tx, events) = mpsc::channel(EVENTS_CAPACITY);
+        let (commands, commands_rx) = mpsc::channel(COMMANDS_CAPACITY);
+        tokio::spawn(driver::run(driver::Driver {
+            options,
+            clock,
+            events: events_tx,
+            commands: commands_rx,
+            audio,
+        }));
+        (Link { commands, clock }, events)
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Writes a validated client event on the data channel. Sent only once the
+    /// channel is open; a failure comes back as a `local.send_failed` note.
+    pub async fn send(&self, text: String) {
+        let _ = self.commands.send(Command::Send(text)).await;
+    }
+
+    /// Carries out what the core asked for: sends go on the wire, audio effects to
+    /// the playback. Notices and refusals are the front-end's to show.
+    pub async fn execute(&self, effect: Effect) {
+        match effect {
+            Effect::Send { text } => self.send(text).await,
+            Effect::FlushPlayback | Effect::StartMic | Effect::StopMic => {
+                let _ = self.commands.send(Command::Effect(effect)).await;
+            }
+            Effect::Notice { .. } | Effect::Rejected { .. } => {}
+        }
+    }
+
+    /// Asks the link to hang up (so the server stops at once), close the peer and
+    /// stop an embedded mock. The closing `Input`s and then `Ended` follow on the
+    /// channel: keep reading it until `Ended` (see [`drain_until_ended`]).
+    pub async fn close(&self, reason: impl Into<String>) {
+        let _ = self.commands.send(Command::Close(reason.into())).await;
+    }
+}
+
+/// Reads a link's events until it has ended, handing each `Input` to `feed`: what a
+/// front-end does after `close`, so the last notes reach the session (and the
+/// recording). Bounded, in case the link is stuck.
+pub async fn drain_until_ended(
+    events: &mut mpsc::Receiver<LinkEvent>,
+    mut feed: impl FnMut(Input),
+) {
+    let drain = async {
+        while let Some(ev) = events.recv().await {
+            match ev {
+                LinkEvent::Input(input) => feed(input),
+                LinkEvent::Up(_) => {}
+                LinkEvent::Ended => return,
+            }
+        }
+    };
+    if tokio::time::timeout(CLOSE_WAIT, drain).await.is_err() {
+        tracing::warn!("the link did not finish closing within {CLOSE_WAIT:?}");
+    }
+}

@@ -1,0 +1,163 @@
+//! Everything before the peer: the initial session config, where to connect and
+//! with which credential (a key, a backend's client secret, or the embedded mock).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use crate::cli::ConnectArgs;
+use crate::mock::scenario::Scenario;
+use crate::mock::{MockConfig, MockServer};
+use crate::protocol::validate::validate_session_value;
+use crate::protocol::Dialect;
+use crate::transport::signaling::{Signaling, SignalingError};
+
+/// A usage or connection problem, with the message to show (secrets redacted by
+/// the code that made it).
+#[derive(Debug)]
+pub struct SetupError(pub String);
+
+impl<E: std::fmt::Display> From<E> for SetupError {
+    fn from(e: E) -> Self {
+        SetupError(e.to_string())
+    }
+}
+
+/// The initial session: `--session FILE`, then `--model/--voice/--instructions`.
+pub fn initial_session(args: &ConnectArgs) -> Result<Value, SetupError> {
+    let mut session = match &args.session {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                SetupError(format!("cannot read --session {}: {e}", path.display()))
+            })?;
+            serde_json::from_str::<Value>(&text).map_err(|e| {
+                SetupError(format!(
+                    "--session {} is not JSON: {e}; give a GA session object like {{\"type\":\"realtime\",\"instructions\":\"…\"}}",
+                    path.display()
+                ))
+            })?
+        }
+        None => json!({"type": "realtime"}),
+    };
+    let Some(obj) = session.as_object_mut() else {
+        return Err(SetupError(
+            "--session must hold a JSON object (a GA session config)".into(),
+        ));
+    };
+    obj.entry("type").or_insert(json!("realtime"));
+    if let Some(m) = &args.model {
+        obj.insert("model".into(), json!(m));
+    }
+    if let Some(i) = &args.instructions {
+        obj.insert("instructions".into(), json!(i));
+    }
+    if let Some(v) = &args.voice {
+        session["audio"]["output"]["voice"] = json!(v);
+    }
+    if let Some(p) = validate_session_value(&session, Dialect::Ga).first() {
+        return Err(SetupError(format!(
+            "the initial session config is not valid: {p}"
+        )));
+    }
+    Ok(session)
+}
+
+/// Where a link connects and with what credentials.
+pub struct Target {
+    pub signaling: Signaling,
+    /// The standard key, kept to mint secrets and to hang up; `None` with --token-url.
+    pub key: Option<String>,
+    pub mock: Option<MockServer>,
+    pub dialect: Dialect,
+}
+
+/// Starts the embedded mock (with `scenario`, or the script's) or finds the key.
+pub async fn target(
+    args: &ConnectArgs,
+    token_url: Option<&str>,
+    dialect: Dialect,
+    script_scenario: Option<&PathBuf>,
+) -> Result<Target, SetupError> {
+    if args.mock {
+        let scenario = match args.scenario.as_ref().or(script_scenario) {
+            Some(path) => Scenario::load(path)?,
+            None => Scenario::default(),
+        };
+        let config = MockConfig {
+            dialect,
+            seed: args.seed.or(scenario.seed).unwrap_or(0),
+            scenario: Arc::new(scenario),
+            ..MockConfig::default()
+        };
+        let server = MockServer::start(config).await?;
+        return Ok(Target {
+            signaling: Signaling::new(&server.base_url()),
+            key: Some(server.key().to_string()),
+            mock: Some(server),
+            dialect,
+        });
+    }
+    let signaling = Signaling::new(&args.base_url);
+    if token_url.is_some() {
+        return Ok(Target {
+            signaling,
+            key: None,
+            mock: None,
+            dialect,
+        });
+    }
+    let key = std::env::var(&args.api_key_env)
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .ok_or(SignalingError::NoKey)?;
+    Ok(Target {
+        signaling,
+        key: Some(key),
+        mock: None,
+        dialect,
+    })
+}
+
+/// What goes on the WebRTC path as the bearer.
+pub struct Credential {
+    pub bearer: String,
+    /// Unix seconds, when a client secret was minted or fetched.
+    pub expires_at: Option<u64>,
+    /// How long minting or fetching it took.
+    pub round_trip_ms: Option<f64>,
+}
+
+/// GA: mint a client secret carrying the session (or take one from --token-url);
+/// the standard key never goes on the WebRTC path. Beta: the key itself.
+pub async fn credential(
+    target: &Target,
+    token_url: Option<&str>,
+    session: &Value,
+) -> Result<Credential, SetupError> {
+    let started = Instant::now();
+    let (bearer, expires_at) = match (token_url, &target.key) {
+        (Some(url), _) => {
+            let s = target.signaling.secret_from_backend(url).await?;
+            (s.value, s.expires_at)
+        }
+        (None, Some(key)) if target.dialect == Dialect::Ga => {
+            let s = target.signaling.mint_secret(key, Some(session)).await?;
+            (s.value, s.expires_at)
+        }
+        (None, Some(key)) => {
+            return Ok(Credential {
+                bearer: key.clone(),
+                expires_at: None,
+                round_trip_ms: None,
+            })
+        }
+        (None, None) => return Err(SignalingError::NoKey.into()),
+    };
+    Ok(Credential {
+        bearer,
+        expires_at: (expires_at > 0).then_some(expires_at),
+        round_trip_ms: Some(started.elapsed().as_secs_f64() * 1e3),
+    })
+}

@@ -1,0 +1,163 @@
+//! How `rtconsole run` ends when it is not the script that ends it: a signal, a
+//! recording that cannot be written, a connection that never comes up. Each leaves
+//! a clear exit status, a message and, where there is one, an intact recording.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rtconsole::recording::open_recording;
+
+fn rtconsole() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rtconsole"));
+    cmd.env_remove("OPENAI_API_KEY").env_remove("RTCONSOLE_LOG");
+    cmd
+}
+
+fn script(dir: &Path, text: &str) -> std::path::PathBuf {
+    let p = dir.join("script.rtc");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+#[cfg(unix)]
+fn sigterm_leaves_an_intact_recording_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let s = script(
+        dir.path(),
+        "say hello\nexpect response.done within 20s\nsleep 60s\n",
+    );
+    let child = rtconsole()
+        .args(["run", "--mock", "--record"])
+        .arg(&rec)
+        .arg(&s)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rtconsole runs");
+    // Wait (bounded) until the turn is in the recording, then stop the run.
+    let until = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&rec).is_ok_and(|t| t.contains("response.done")) {
+        assert!(
+            Instant::now() < until,
+            "the turn never reached the recording"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(
+        err.contains("== summary") && err.contains("turns: 1"),
+        "{err}"
+    );
+    assert!(err.contains("stopped by SIGTERM"), "{err}");
+    let read = open_recording(&rec).expect("the recording opens");
+    assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+    let last = read.entries.last().unwrap().event().unwrap();
+    assert_eq!(last["type"], "local.transport");
+    assert_eq!(last["state"], "closed");
+    assert_eq!(last["reason"], "stopped by SIGTERM");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_recording_that_cannot_be_written_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = script(dir.path(), "say hello\nexpect response.done\n");
+    let out = rtconsole()
+        .args(["run", "--mock", "--record", "/dev/full"])
+        .arg(&s)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("writing the recording to /dev/full failed")
+            && err.contains("No space left on device"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_connection_still_writes_its_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let s = script(dir.path(), "say hello\n");
+    // Nothing listens on port 9 of loopback: the request is refused at once.
+    let out = rtconsole()
+        .args(["run", "--base-url", "http://127.0.0.1:9/v1", "--record"])
+        .arg(&rec)
+        .arg(&s)
+        .env("RTCONSOLE_TEST_KEY", "sk-test-not-a-real-key-000000000000")
+        .args(["--api-key-env", "RTCONSOLE_TEST_KEY"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        !err.contains("sk-test-not-a-real"),
+        "no secret in messages: {err}"
+    );
+    let read = open_recording(&rec).expect("the recording opens");
+    let last = read.entries.last().unwrap().event().unwrap();
+    assert_eq!(last["state"], "failed", "{last}");
+    let text = std::fs::read_to_string(&rec).unwrap();
+    assert!(
+        !text.contains("sk-test-not-a-real"),
+        "no secret in the recording"
+    );
+}
+
+#[test]
+fn mock_stops_cleanly_on_sigterm() {
+    let mut child = rtconsole()
+        .args(["mock", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It listens for signals before it prints its URL.
+    let mut first = String::new();
+    {
+        use std::io::BufRead;
+        let stdout = child.stdout.as_mut().unwrap();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut first)
+            .unwrap();
+    }
+    assert!(first.contains("rtconsole mock serving"), "{first}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn diagnostics_go_to_stderr_and_the_log_file_at_the_asked_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("run.log");
+    let s = script(dir.path(), "say hello\nexpect response.done\n");
+    let out = rtconsole()
+        .args(["run", "--mock", "--log-file"])
+        .arg(&log)
+        .arg(&s)
+        .env("RTCONSOLE_LOG", "rtconsole=debug")
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("mock call rtc_"), "{logged}");
+    assert!(err.contains("mock call rtc_"), "{err}");
+}
