@@ -45,6 +45,30 @@ pub enum Cmd {
     },
     /// List audio input and output devices.
     Devices,
+    /// Watch and drive a call another program made, over its sideband WebSocket
+    /// (`{base}/realtime?call_id=…`, the standard key). Events only: a sideband carries no audio.
+    Attach(AttachArgs),
+}
+
+/// `rtconsole attach CALL_ID`: the TUI over a call's sideband.
+#[derive(Debug, clap::Args)]
+pub struct AttachArgs {
+    /// The call's id (`rtc_…`, from the `Location` of its SDP answer).
+    pub call_id: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// How a session is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TransportArg {
+    /// A WebRTC call: Opus audio on a track, events on a data channel (the default).
+    #[default]
+    Webrtc,
+    /// A WebSocket session: events and base64 audio in text frames (server-to-server).
+    Websocket,
 }
 
 /// Where to connect and the session to start with: shared by the TUI and `run`.
@@ -53,6 +77,9 @@ pub struct ConnectArgs {
     /// Use the embedded mock server: no key, no network.
     #[arg(long)]
     pub mock: bool,
+    /// How to reach the session: webrtc (default) or websocket.
+    #[arg(long, value_enum, default_value_t = TransportArg::Webrtc, value_name = "webrtc|websocket")]
+    pub transport: TransportArg,
     /// The API's base URL.
     #[arg(long, default_value = crate::transport::signaling::DEFAULT_BASE_URL, value_name = "URL")]
     pub base_url: String,
@@ -136,6 +163,9 @@ pub struct RunArgs {
     /// Also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG).
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// Attach to this call's sideband instead of starting a session (events only; the standard key).
+    #[arg(long, value_name = "CALL_ID")]
+    pub attach: Option<String>,
 }
 
 /// `rtconsole mock`: the options of the standalone mock server.

@@ -13,5 +13,6 @@ fn main() -> ExitCode {
         Some(Cmd::Mock(args)) => rtconsole::commands::mock::run(args, cli.dialect),
         Some(Cmd::Open { recording }) => rtconsole::tui::run_open(recording, &cli),
         Some(Cmd::Devices) => rtconsole::commands::devices::run(),
+        Some(Cmd::Attach(args)) => rtconsole::tui::run_attach(args, &cli),
     }
 }

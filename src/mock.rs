@@ -16,5 +16,6 @@ pub mod call_driver;
 mod http;
 pub mod keys;
 pub mod server;
+mod socket;
 
 pub use server::{MockConfig, MockServer};

@@ -21,7 +21,8 @@ use std::process::ExitCode;
 use crossterm::event::EventStream;
 
 use crate::audio::engine::{AudioEngine, AudioOptions};
-use crate::cli::Cli;
+use crate::cli::{AttachArgs, Cli, ConnectArgs, TransportArg, TuiArgs};
+use crate::protocol::Dialect;
 use crate::recording::open_recording;
 use crate::session::{NoticeLevel, Session, SessionOptions};
 use crate::transport::link::setup;
@@ -39,17 +40,45 @@ const USAGE: u8 = 2;
 
 /// `rtconsole` and `rtconsole --mock`.
 pub fn run_live(cli: &Cli) -> ExitCode {
-    let ui = match user_config::load(cli.tui.config.as_deref(), cli.tui.theme.as_deref()) {
+    live(
+        &cli.connect,
+        &cli.tui,
+        cli.token_url.clone(),
+        cli.dialect,
+        None,
+    )
+}
+
+/// `rtconsole attach CALL_ID`: the TUI over a call's sideband.
+pub fn run_attach(args: &AttachArgs, cli: &Cli) -> ExitCode {
+    let token_url = cli.token_url.clone();
+    live(
+        &args.connect,
+        &args.tui,
+        token_url,
+        cli.dialect,
+        Some(args.call_id.clone()),
+    )
+}
+
+fn live(
+    connect: &ConnectArgs,
+    tui: &TuiArgs,
+    token_url: Option<String>,
+    dialect: Dialect,
+    attach: Option<String>,
+) -> ExitCode {
+    let ui = match user_config::load(tui.config.as_deref(), tui.theme.as_deref()) {
         Ok(u) => u,
         Err(e) => return usage(&e),
     };
     // Problems the user can fix before a screen goes up are printed plainly.
-    let initial = match setup::initial_session(&cli.connect) {
+    let initial = match setup::initial_session(connect) {
         Ok(s) => s,
         Err(e) => return usage(&e.0),
     };
-    if !cli.connect.mock && cli.token_url.is_none() {
-        let key = std::env::var(&cli.connect.api_key_env).unwrap_or_default();
+    if !connect.mock && token_url.is_none() {
+        let key = std::env::var(&connect.api_key_env).unwrap_or_default();
         if key.trim().is_empty() {
             return usage(&format!(
                 "{}\n(or run `rtconsole --mock` to try the TUI against the embedded mock server)",
@@ -57,27 +86,41 @@ pub fn run_live(cli: &Cli) -> ExitCode {
             ));
         }
     }
-    let endpoint = if cli.connect.mock {
+    let mut endpoint = if connect.mock {
         "mock".to_string()
     } else {
-        cli.connect.base_url.clone()
+        connect.base_url.clone()
+    };
+    if let Some(id) = &attach {
+        endpoint = format!("sideband {id} @ {endpoint}");
+    }
+    // A sideband carries events only; audio over a socket is not built yet.
+    let no_audio = match (&attach, connect.transport) {
+        (Some(_), _) => Some(
+            "none: a sideband carries events only; the call's audio goes to the peer that made it",
+        ),
+        (None, TransportArg::Websocket) => {
+            Some("none: audio over the WebSocket is not supported yet (text only)")
+        }
+        (None, TransportArg::Webrtc) => None,
     };
     let setup = LiveSetup {
-        connect: cli.connect.clone(),
-        tui: cli.tui.clone(),
-        token_url: cli.token_url.clone(),
-        dialect: cli.dialect,
+        connect: connect.clone(),
+        tui: tui.clone(),
+        token_url,
+        dialect,
         session: initial,
+        attach,
     };
     let audio_options = AudioOptions {
-        input_device: cli.tui.input_device.clone(),
-        output_device: cli.tui.output_device.clone(),
-        half_duplex: cli.tui.half_duplex,
-        input_wav: cli.tui.input.clone(),
-        output_wav: cli.tui.output.clone(),
+        input_device: tui.input_device.clone(),
+        output_device: tui.output_device.clone(),
+        half_duplex: tui.half_duplex,
+        input_wav: tui.input.clone(),
+        output_wav: tui.output.clone(),
     };
     let session = Session::new(SessionOptions {
-        dialect: cli.dialect,
+        dialect,
         ..SessionOptions::default()
     });
     let conn = ConnInfo {
@@ -85,7 +128,12 @@ pub fn run_live(cli: &Cli) -> ExitCode {
         session_limit_ms: SESSION_LIMIT_MS,
         ..ConnInfo::default()
     };
-    let app = App::new(session, ui.keymap, ui.theme, conn, cwd());
+    let mut app = App::new(session, ui.keymap, ui.theme, conn, cwd());
+    if let Some(why) = no_audio {
+        app.audio.input = why.to_string();
+        app.audio.output = why.to_string();
+        return run_screen(app, Some(setup), None);
+    }
     run_screen(app, Some(setup), Some(audio_options))
 }
 

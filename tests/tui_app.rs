@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, watch};
 fn connect_args() -> ConnectArgs {
     ConnectArgs {
         mock: true,
+        transport: rtconsole::cli::TransportArg::Webrtc,
         base_url: "http://unused.invalid/v1".into(),
         api_key_env: "RTCONSOLE_TEST_NO_KEY".into(),
         model: None,
@@ -120,6 +121,7 @@ async fn keys_drive_a_whole_session_against_the_mock() {
         token_url: None,
         dialect: Dialect::Ga,
         session: serde_json::json!({"type": "realtime"}),
+        attach: None,
     };
     // No sound card here: the engine runs text-only on its own clock.
     let engine = AudioEngine::start(AudioOptions::default()).expect("engine");
@@ -278,6 +280,7 @@ async fn the_tui_and_run_record_the_same_session() {
         token_url: None,
         dialect: Dialect::Ga,
         session: serde_json::json!({"type": "realtime"}),
+        attach: None,
     };
     let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
     let mut d = Driver {
@@ -346,4 +349,74 @@ async fn the_tui_and_run_record_the_same_session() {
     let last = |l: &[(String, String)]| l.last().cloned().unwrap();
     assert_eq!(last(&tui_lines).1, "local.transport");
     assert_eq!(last(&run_lines).1, "local.transport");
+}
+
+#[path = "support/mock_client.rs"]
+mod mock_client;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_attaches_to_a_call_and_drives_it_from_the_composer() {
+    let server = mock_client::start_mock(rtconsole::mock::MockConfig::default()).await;
+    let mut caller = mock_client::connect_default(&server).await;
+    caller.wait_for("session.created").await;
+    let call_id = caller.conn.answer.call_id.clone().unwrap();
+    let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
+    let keys = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok::<_, io::Error>(e), rx))
+    }));
+    let (screen_tx, screen_rx) = watch::channel(String::new());
+    let dir = tempfile::tempdir().unwrap();
+    let conn = ConnInfo {
+        endpoint: format!("sideband {call_id}"),
+        session_limit_ms: 3_600_000,
+        ..ConnInfo::default()
+    };
+    let mut app = App::new(
+        Session::new(SessionOptions::default()),
+        Keymap::default(),
+        Theme::default(),
+        conn,
+        PathBuf::from(dir.path()),
+    );
+    let mut connect = connect_args();
+    connect.mock = false;
+    connect.base_url = server.base_url();
+    connect.api_key_env = "RTCONSOLE_TUI_TEST_MOCK_KEY".into();
+    std::env::set_var("RTCONSOLE_TUI_TEST_MOCK_KEY", server.key());
+    let setup = LiveSetup {
+        connect,
+        tui: tui_args(),
+        token_url: None,
+        dialect: Dialect::Ga,
+        session: serde_json::json!({"type": "realtime"}),
+        attach: Some(call_id.clone()),
+    };
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
+    let mut d = Driver {
+        keys: key_tx,
+        screen: screen_rx,
+    };
+    let hooks = Hooks {
+        screen: Some(screen_tx),
+    };
+    let ui = run_ui(&mut terminal, &mut app, keys, Some(setup), None, hooks);
+    let script = async move {
+        d.wait_for("the sideband to open", |s| s.contains("● Open"))
+            .await;
+        // Typed in the composer: a turn in someone else's call.
+        d.type_text("hello through the sideband");
+        d.key(KeyCode::Enter, KeyModifiers::NONE);
+        d.wait_for("the reply", |s| {
+            s.contains("\"hello through the sideband\"") && s.contains("response.done")
+        })
+        .await;
+        d.key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    };
+    let (result, ()) = tokio::join!(ui, script);
+    result.expect("the UI ends cleanly");
+    // The caller heard the turn the TUI started.
+    let done = caller.wait_for("response.done").await;
+    assert_eq!(done["response"]["status"], "completed");
+    caller.close().await;
+    server.shutdown().await;
 }

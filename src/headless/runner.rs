@@ -18,6 +18,7 @@ use crate::session::{Input, Phase};
 use crate::signals::{Stop, StopSignals};
 use crate::transport::link::{
     drain_until_ended, setup as link_setup, AudioPort, Clock, Link, LinkEvent, LinkOptions,
+    Transport,
 };
 
 /// Exit statuses; 2 also covers every connection failure and an unwritable
@@ -101,6 +102,7 @@ async fn run_async(
     let mut signals = StopSignals::listen();
     let (mut mic, packets) = Mic::start();
     let options = LinkOptions {
+        transport: Transport::from_args(&args.connect, args.attach.as_deref()),
         connect: args.connect.clone(),
         token_url: token_url.map(str::to_string),
         dialect,
@@ -154,7 +156,9 @@ async fn run_async(
         tokio::select! {
             ev = events.recv() => match ev {
                 Some(LinkEvent::Input(input)) => {
-                    feed(&mut run, input);
+                    for effect in feed(&mut run, input) {
+                        link.execute(effect).await;
+                    }
                     // The script starts once the data channel is open, after the
                     // notes that say so.
                     if !started && *run.session().phase() == Phase::Open {
@@ -198,7 +202,10 @@ async fn run_async(
             Err(Stopped::Script(e)) | Err(Stopped::Link(e)) => e.clone(),
         };
         link.close(reason).await;
-        drain_until_ended(&mut events, |input| feed(&mut run, input)).await;
+        drain_until_ended(&mut events, |input| {
+            let _ = feed(&mut run, input);
+        })
+        .await;
     }
     let record_error = match recorder.finish(run.session()) {
         Ok(()) => None,
@@ -262,14 +269,15 @@ async fn run_async(
 }
 
 /// Server messages go through the script (which hands them to its session);
-/// everything else straight to the session.
-fn feed(run: &mut ScriptRun, input: Input) {
+/// everything else straight to the session. What the link itself asks to send (a
+/// socket's initial `session.update`) comes back to be sent.
+fn feed(run: &mut ScriptRun, input: Input) -> Vec<crate::session::Effect> {
     match input {
-        Input::Server { at_ms, raw } => run.on_server(at_ms, &raw),
-        other => {
-            // The script's waits read the session; notices have no screen here.
-            let _ = run.session_mut().handle(other);
+        Input::Server { at_ms, raw } => {
+            run.on_server(at_ms, &raw);
+            Vec::new()
         }
+        other => run.session_mut().handle(other),
     }
 }
 

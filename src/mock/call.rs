@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use super::call_driver::{drive, CallParts, OnEnd};
 use super::model::{Model, ModelOptions};
 use super::scenario::Scenario;
+use super::server::SidebandEnd;
 use crate::protocol::Dialect;
 use crate::recording::{Header, RecordingWriter};
 use crate::transport::rtc_setup::{AudioSender, Peer, PeerSettings, RTCSessionDescription};
@@ -32,6 +33,7 @@ pub struct CallSpec {
     pub endpoint: String,
     /// The address the answerer's UDP socket binds (`127.0.0.1:0` on loopback).
     pub bind: String,
+    pub sideband: SidebandEnd,
 }
 
 /// Why an offer could not be answered; `Offer` is the client's fault (400).
@@ -106,6 +108,7 @@ pub async fn start(
         session: spec.session,
         scenario: spec.scenario,
         session_limit_ms: spec.session_limit.as_millis() as u64,
+        socket: false,
     });
     model.set_wall_clock(crate::mock::keys::unix_seconds(SystemTime::now()) as i64);
     let parts = CallParts {
@@ -116,6 +119,7 @@ pub async fn start(
         model,
         recorder,
         record_failures: spec.record_failures,
+        sideband: spec.sideband,
         hangup,
         on_end,
     };

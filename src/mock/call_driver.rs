@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{broadcast, mpsc, Notify};
 use tokio::time::{Instant, MissedTickBehavior};
 use webrtc::data_channel::DataChannel;
 use webrtc::media_stream::track_remote::TrackRemote;
@@ -16,6 +16,7 @@ use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::call::note;
 use super::model::{Model, ModelInput, ModelOutput};
+use super::server::SidebandEnd;
 use super::voice::Voice;
 use crate::audio::opus_codec::OpusEncoder;
 use crate::audio::FRAME;
@@ -38,6 +39,7 @@ pub struct CallParts {
     pub model: Model,
     pub recorder: Option<RecordingWriter<File>>,
     pub record_failures: Arc<AtomicU32>,
+    pub sideband: SidebandEnd,
     pub hangup: Arc<Notify>,
     pub on_end: OnEnd,
 }
@@ -53,6 +55,8 @@ struct Call {
     model: Model,
     recorder: Option<RecordingWriter<File>>,
     record_failures: Arc<AtomicU32>,
+    /// Every server event goes to the call's sideband sockets too.
+    sideband: broadcast::Sender<String>,
     dc: Option<Arc<dyn DataChannel>>,
     speaking: Option<Speaking>,
     seed: u64,
@@ -68,14 +72,20 @@ pub async fn drive(parts: CallParts) {
         model,
         recorder,
         record_failures,
+        sideband,
         hangup,
         on_end,
     } = parts;
+    let SidebandEnd {
+        events: sideband_events,
+        mut injected,
+    } = sideband;
     let mut call = Call {
         started: Instant::now(),
         model,
         recorder,
         record_failures,
+        sideband: sideband_events,
         dc: None,
         speaking: None,
         seed,
@@ -134,6 +144,14 @@ pub async fn drive(parts: CallParts) {
                 Some(None) | None if call.dc.is_some() => call.end("the client closed the data channel"),
                 _ => {}
             },
+            Some(text) = injected.recv() => {
+                // A client event from a sideband socket: the model hears it as if it
+                // came on the data channel.
+                let at_ms = call.now_ms();
+                call.record(Direction::Client, &text);
+                let out = call.model.handle(ModelInput::Client { at_ms, text: &text });
+                call.apply(out).await;
+            }
             Some(samples) = mic_rx.recv() => {
                 let at_ms = call.now_ms();
                 let out = call.model.handle(ModelInput::Audio { at_ms, samples: &samples });
@@ -243,6 +261,8 @@ impl Call {
             match out {
                 ModelOutput::Send(text) => {
                     self.record(Direction::Server, &text);
+                    // No sideband listening is not an error.
+                    let _ = self.sideband.send(text.clone());
                     if let Some(dc) = &self.dc {
                         if dc.send_text(&text).await.is_err() {
                             self.end("the data channel refused a send");

@@ -34,7 +34,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/realtime/calls", post(create_call))
         .route("/v1/realtime/calls/{call_id}/hangup", post(hangup))
         .route("/v1/realtime/sessions", post(beta_sessions))
-        .route("/v1/realtime", post(beta_call))
+        .route(
+            "/v1/realtime",
+            post(beta_call).get(super::socket::realtime_socket),
+        )
         .fallback(not_found)
         .layer(cors)
         .with_state(app)

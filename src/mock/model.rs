@@ -55,6 +55,9 @@ pub struct ModelOptions {
     pub scenario: Arc<Scenario>,
     /// When the session ends with `session_expired`; 60 minutes by default.
     pub session_limit_ms: u64,
+    /// A WebSocket session: no `output_audio_buffer.*` events (they exist only on
+    /// WebRTC), and the audio goes out as `response.output_audio.delta`.
+    pub socket: bool,
 }
 
 impl ModelOptions {
@@ -66,6 +69,7 @@ impl ModelOptions {
             session: None,
             scenario,
             session_limit_ms: 60 * 60 * 1000,
+            socket: false,
         }
     }
 }
@@ -109,6 +113,8 @@ pub enum ModelOutput {
     /// voice (a per-response override, else the session's).
     PlayAudio {
         response_id: String,
+        /// The audio message it belongs to, for a socket's `output_audio.delta`s.
+        item_id: Option<String>,
         duration_ms: u64,
         voice: String,
     },
@@ -167,6 +173,7 @@ pub struct Model {
     last_input_tokens: u64,
     audio_produced: bool,
     audio_disabled: bool,
+    socket: bool,
     last_audio_response: Option<String>,
     idle_since: Option<u64>,
     audio: AudioIn,
@@ -212,6 +219,7 @@ impl Model {
             last_input_tokens: 0,
             audio_produced: false,
             audio_disabled: false,
+            socket: options.socket,
             last_audio_response: None,
             idle_since: None,
             audio: AudioIn::default(),
@@ -352,6 +360,10 @@ impl Model {
     /// Sends a GA event: renamed for beta, `event_id` second after `type`.
     fn send(&mut self, event: Value) {
         if self.closed {
+            return;
+        }
+        let ty = event.get("type").and_then(Value::as_str).unwrap_or("");
+        if self.socket && ty.starts_with("output_audio_buffer.") {
             return;
         }
         let event = match self.dialect {

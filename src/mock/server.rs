@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 
 use super::call::CallSpec;
@@ -60,7 +60,7 @@ pub struct App {
     config: MockConfig,
     base_url: String,
     next_seed: AtomicU64,
-    calls: Mutex<HashMap<String, Arc<Notify>>>,
+    calls: Mutex<HashMap<String, LiveCall>>,
 }
 
 impl App {
@@ -88,10 +88,19 @@ impl App {
     ) -> (CallSpec, Arc<Notify>) {
         let call_id = format!("rtc_{}", super::keys::random_hex(16));
         let hangup = Arc::new(Notify::new());
+        let (events, _) = broadcast::channel(SIDEBAND_BACKLOG);
+        let (inject, injected) = mpsc::channel(SIDEBAND_BACKLOG);
+        let live = LiveCall {
+            hangup: hangup.clone(),
+            sideband: Sideband {
+                events: events.clone(),
+                inject,
+            },
+        };
         self.calls
             .lock()
             .expect("calls lock")
-            .insert(call_id.clone(), hangup.clone());
+            .insert(call_id.clone(), live);
         let bind = match self.config.listen.ip() {
             ip if ip.is_unspecified() => "0.0.0.0:0".to_string(),
             ip => SocketAddr::new(ip, 0).to_string(),
@@ -112,8 +121,28 @@ impl App {
             session_limit: self.config.session_limit,
             endpoint: self.base_url.clone(),
             bind,
+            sideband: SidebandEnd { events, injected },
         };
         (spec, hangup)
+    }
+
+    /// A fresh seed for a session's model.
+    pub fn next_seed(&self) -> u64 {
+        self.next_seed.fetch_add(1, Ordering::SeqCst)
+    }
+
+    pub fn session_limit_ms(&self) -> u64 {
+        self.config.session_limit.as_millis() as u64
+    }
+
+    /// A sideband onto a live call, for `?call_id=`: its events from now on, and a
+    /// way in. It holds no sender of the events, so it sees them end with the call.
+    pub fn attach(&self, call_id: &str) -> Option<Attached> {
+        let calls = self.calls.lock().expect("calls lock");
+        calls.get(call_id).map(|c| Attached {
+            events: c.sideband.events.subscribe(),
+            inject: c.sideband.inject.clone(),
+        })
     }
 
     pub fn forget_call(&self, call_id: &str) {
@@ -123,8 +152,8 @@ impl App {
     /// Ends a call; false when no such call is live.
     pub fn hang_up(&self, call_id: &str) -> bool {
         match self.calls.lock().expect("calls lock").remove(call_id) {
-            Some(n) => {
-                n.notify_one();
+            Some(c) => {
+                c.hangup.notify_one();
                 true
             }
             None => false,
@@ -148,6 +177,7 @@ impl App {
             session: session.cloned(),
             scenario: Arc::new(Scenario::default()),
             session_limit_ms: self.config.session_limit.as_millis() as u64,
+            socket: false,
         });
         model.set_wall_clock(super::keys::unix_seconds(std::time::SystemTime::now()) as i64);
         model
@@ -163,10 +193,39 @@ impl App {
     }
 
     fn hang_up_all(&self) {
-        for (_, n) in self.calls.lock().expect("calls lock").drain() {
-            n.notify_one();
+        for (_, c) in self.calls.lock().expect("calls lock").drain() {
+            c.hangup.notify_one();
         }
     }
+}
+
+/// How many events a slow sideband may fall behind (it is told when it does), and
+/// how many injected events may wait for the call.
+const SIDEBAND_BACKLOG: usize = 4096;
+
+/// A live call: how to hang it up, and its sideband.
+struct LiveCall {
+    hangup: Arc<Notify>,
+    sideband: Sideband,
+}
+
+/// What a sideband socket holds of a call: every server event, and a way in for
+/// client events (they reach the call's model as if sent on its data channel).
+struct Sideband {
+    pub events: broadcast::Sender<String>,
+    pub inject: mpsc::Sender<String>,
+}
+
+/// A sideband socket's hold on a call.
+pub struct Attached {
+    pub events: broadcast::Receiver<String>,
+    pub inject: mpsc::Sender<String>,
+}
+
+/// The call's end of its sideband.
+pub struct SidebandEnd {
+    pub events: broadcast::Sender<String>,
+    pub injected: mpsc::Receiver<String>,
 }
 
 /// A running mock. Dropping it without `shutdown` leaves the server running until

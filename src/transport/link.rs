@@ -9,6 +9,8 @@
 mod audio;
 mod driver;
 pub mod setup;
+mod socket;
+mod webrtc;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -54,9 +56,35 @@ impl Clock {
     }
 }
 
+/// How a link reaches the session.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// A WebRTC call (the default): Opus on a track, events on a data channel.
+    #[default]
+    WebRtc,
+    /// A WebSocket session (`{base}/realtime?model=…`): events and base64 audio in
+    /// text frames.
+    WebSocket,
+    /// The sideband of a call someone else made (`{base}/realtime?call_id=…`):
+    /// events only, no audio.
+    Attach(String),
+}
+
+impl Transport {
+    /// From the command line: `--transport`, or a call to attach to.
+    pub fn from_args(connect: &ConnectArgs, attach: Option<&str>) -> Transport {
+        match (attach, connect.transport) {
+            (Some(id), _) => Transport::Attach(id.to_string()),
+            (None, crate::cli::TransportArg::Websocket) => Transport::WebSocket,
+            (None, crate::cli::TransportArg::Webrtc) => Transport::WebRtc,
+        }
+    }
+}
+
 /// Where to connect and with what session.
 #[derive(Debug, Clone)]
 pub struct LinkOptions {
+    pub transport: Transport,
     pub connect: ConnectArgs,
     pub token_url: Option<String>,
     pub dialect: Dialect,

@@ -6,7 +6,7 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
-use reqwest::{Client, StatusCode};
+use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::protocol::redact::redact_text;
@@ -66,6 +66,8 @@ pub enum SignalingError {
     Timeout { url: String, secs: u64 },
     #[error("the answer to the SDP offer is not SDP (Content-Type {content_type:?}, body starts {start:?})\nfix: point --base-url at a Realtime API (…/v1), not at a web page or proxy")]
     NotSdp { content_type: String, start: String },
+    #[error("no such call (404 call_id_not_found): {message}\nfix: check the call id (`rtc_…`, from the `Location` of the SDP answer); right after a call is created the API can answer 404 for a moment, so try again; a call that has ended cannot be attached")]
+    CallNotFound { message: String },
     #[error("{what} answered something unexpected: {detail}")]
     BadResponse { what: &'static str, detail: String },
 }
@@ -284,9 +286,15 @@ async fn json_body(what: &'static str, resp: reqwest::Response) -> Result<Value,
 
 /// Turns an HTTP error status and its OpenAI error envelope into the matching error.
 async fn status_error(what: &'static str, resp: reqwest::Response) -> SignalingError {
-    let status = resp.status();
+    let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
-    let envelope: Option<Value> = serde_json::from_str(&text).ok();
+    error_from_status(what, status, &text)
+}
+
+/// The error for an HTTP status and its body (the OpenAI error envelope, or
+/// anything else): shared by the REST calls and the socket handshake.
+pub fn error_from_status(what: &'static str, status: u16, text: &str) -> SignalingError {
+    let envelope: Option<Value> = serde_json::from_str(text).ok();
     let code = envelope
         .as_ref()
         .and_then(|v| v.pointer("/error/code"))
@@ -304,14 +312,15 @@ async fn status_error(what: &'static str, resp: reqwest::Response) -> SignalingE
     match (status, code.as_str()) {
         (_, "beta_api_shape_disabled") => SignalingError::BetaDisabled { what, message },
         (_, "expired_client_secret") => SignalingError::Expired { what, message },
-        (StatusCode::UNAUTHORIZED, _) if message.to_ascii_lowercase().contains("expired") => {
+        (_, "call_id_not_found") => SignalingError::CallNotFound { message },
+        (401, _) if message.to_ascii_lowercase().contains("expired") => {
             SignalingError::Expired { what, message }
         }
-        (StatusCode::UNAUTHORIZED, _) => SignalingError::Unauthorized { what, message },
-        (StatusCode::TOO_MANY_REQUESTS, _) => SignalingError::RateLimited { what, message },
+        (401, _) => SignalingError::Unauthorized { what, message },
+        (429, _) => SignalingError::RateLimited { what, message },
         _ => SignalingError::Status {
             what,
-            status: status.as_u16(),
+            status,
             message,
         },
     }

@@ -23,7 +23,9 @@ use crate::protocol::Dialect;
 use crate::recording::{fresh_path, Header, SessionRecorder};
 use crate::session::{Input, NoticeLevel};
 use crate::signals::{Stop, StopSignals};
-use crate::transport::link::{drain_until_ended, CallInfo, Clock, Link, LinkEvent, LinkOptions};
+use crate::transport::link::{
+    drain_until_ended, CallInfo, Clock, Link, LinkEvent, LinkOptions, Transport,
+};
 
 /// How often the screen may be redrawn while things change (30 fps).
 const FRAME_EVERY: Duration = Duration::from_millis(33);
@@ -36,6 +38,8 @@ pub struct LiveSetup {
     pub dialect: Dialect,
     /// The initial session, checked before the screen went up.
     pub session: Value,
+    /// A call to attach to over its sideband, instead of a session of our own.
+    pub attach: Option<String>,
 }
 
 /// Test seams: the screen as text after each frame.
@@ -83,6 +87,7 @@ where
             );
         }
         let options = LinkOptions {
+            transport: Transport::from_args(&setup.connect, setup.attach.as_deref()),
             connect: setup.connect.clone(),
             token_url: setup.token_url.clone(),
             dialect: setup.dialect,

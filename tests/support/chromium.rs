@@ -19,7 +19,7 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Flags from the team's notes; loopback must be allowed explicitly or Chromium never
 /// pairs with the mock's 127.0.0.1 candidate.
-const FLAGS: &[&str] = &[
+pub const FLAGS: &[&str] = &[
     "--headless=new",
     "--no-sandbox",
     "--disable-gpu",

@@ -218,12 +218,14 @@ impl Model {
                 r.audio_started_at = Some(now);
                 let duration_ms = r.audio_ms;
                 let voice = r.voice.clone();
+                let item_id = r.items.iter().find(|i| i.is_audio()).map(|i| i.id.clone());
                 self.audio_produced = true;
                 self.last_audio_response = Some(rid.clone());
                 self.idle_since = None;
                 self.send(json!({"type": "output_audio_buffer.started", "response_id": rid}));
                 self.output(ModelOutput::PlayAudio {
                     response_id: rid,
+                    item_id,
                     duration_ms,
                     voice,
                 });

@@ -1,0 +1,289 @@
+//! The mock's WebSocket endpoint, `GET /v1/realtime`: a session of its own
+//! (`?model=…`, the same simulated model as a WebRTC call, its audio as base64
+//! `response.output_audio.delta`s and the client's from `input_audio_buffer.append`),
+//! or the sideband of one of its WebRTC calls (`?call_id=…`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::{json, Value};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+
+use super::api_error::ApiError;
+use super::keys::Caller;
+use super::model::{Model, ModelInput, ModelOptions, ModelOutput};
+use super::server::{App, Attached};
+use super::voice::Voice;
+use crate::audio::FRAME;
+use crate::protocol::Dialect;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// A socket's audio deltas: 40 ms of 24 kHz pcm16 each, as the API sends them.
+const DELTA_MS: u64 = 40;
+
+pub async fn realtime_socket(
+    State(app): State<Arc<App>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller = app
+        .keys
+        .check(header, SystemTime::now())
+        .map_err(|e| ApiError::auth(&e))?;
+    let beta_header = headers
+        .get("openai-beta")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("realtime=v1"));
+    if beta_header && app.dialect == Dialect::Ga {
+        // The real API accepts the handshake, says why in an error event, then
+        // closes with 4000.
+        return Ok(ws.on_upgrade(refuse_beta).into_response());
+    }
+    if let Some(call_id) = query.get("call_id") {
+        if caller != Caller::Standard {
+            return Err(ApiError::auth(&super::keys::AuthError::SecretNotAllowed));
+        }
+        let Some(attached) = app.attach(call_id) else {
+            return Err(ApiError {
+                status: StatusCode::NOT_FOUND,
+                kind: "invalid_request_error",
+                code: Some("call_id_not_found"),
+                param: Some("call_id".into()),
+                message: format!("No call found with id '{call_id}'."),
+            });
+        };
+        return Ok(ws
+            .on_upgrade(move |socket| attach(socket, attached))
+            .into_response());
+    }
+    if query.get("intent").map(String::as_str) == Some("transcription") {
+        return Err(ApiError::invalid(
+            "unsupported_intent",
+            Some("intent".into()),
+            "The rtconsole mock does not serve transcription sessions over the WebSocket yet; use a realtime session (?model=…).",
+        ));
+    }
+    let session = match caller {
+        Caller::Secret { session } => session,
+        Caller::Standard => None,
+    };
+    let options = ModelOptions {
+        seed: app.next_seed(),
+        dialect: app.dialect,
+        session,
+        scenario: app.scenario.clone(),
+        session_limit_ms: app.session_limit_ms(),
+        socket: true,
+    };
+    Ok(ws
+        .on_upgrade(move |socket| session_socket(socket, options))
+        .into_response())
+}
+
+async fn refuse_beta(mut socket: WebSocket) {
+    let error = json!({"type": "error", "event_id": "event_beta", "error": {
+        "type": "invalid_request_error", "code": "beta_api_shape_disabled", "param": null,
+        "event_id": null,
+        "message": "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API."}});
+    let _ = socket.send(Message::Text(error.to_string().into())).await;
+    close(&mut socket, 4000, "beta_api_shape_disabled").await;
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.to_string().into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+/// The sideband: every server event of the call out, client events in.
+async fn attach(mut socket: WebSocket, sideband: Attached) {
+    let mut events = sideband.events;
+    loop {
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Ok(text) => {
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!("mock: a sideband fell {n} events behind; they are skipped");
+                }
+                Err(RecvError::Closed) => {
+                    close(&mut socket, 1000, "the call ended").await;
+                    return;
+                }
+            },
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Text(text))) => {
+                    if sideband.inject.send(text.to_string()).await.is_err() {
+                        close(&mut socket, 1000, "the call ended").await;
+                        return;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// A session over the socket, driven like a WebRTC call's model.
+async fn session_socket(mut socket: WebSocket, options: ModelOptions) {
+    let mut voice_seed = options.seed;
+    let mut model = Model::new(options);
+    model.set_wall_clock(super::keys::unix_seconds(SystemTime::now()) as i64);
+    let started = Instant::now();
+    let now_ms = || started.elapsed().as_millis() as u64;
+    let mut pending = model.handle(ModelInput::Open { at_ms: 0 });
+    loop {
+        for out in pending.drain(..) {
+            match out {
+                ModelOutput::Send(text) => {
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        return;
+                    }
+                }
+                ModelOutput::PlayAudio {
+                    response_id,
+                    item_id,
+                    duration_ms,
+                    voice,
+                } => {
+                    voice_seed = voice_seed.wrapping_add(1);
+                    let mut v = Voice::new(voice_seed, &voice);
+                    for delta in audio_deltas(&mut v, duration_ms) {
+                        let ev = json!({"type": "response.output_audio.delta",
+                            "event_id": format!("event_audio_{}", crate::mock::keys::random_hex(8)),
+                            "response_id": response_id, "item_id": item_id,
+                            "output_index": 0, "content_index": 0, "delta": delta});
+                        if socket
+                            .send(Message::Text(ev.to_string().into()))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+                // Every delta is already out: the client truncates what it did not play.
+                ModelOutput::StopAudio => {}
+                ModelOutput::Close { reason } => {
+                    let (code, said) = if reason.contains("expired") {
+                        (1001, "Your session hit the maximum duration of 60 minutes.")
+                    } else {
+                        (1000, reason.as_str())
+                    };
+                    close(&mut socket, code, said).await;
+                    return;
+                }
+            }
+        }
+        let deadline = model
+            .next_deadline()
+            .map(|ms| started + Duration::from_millis(ms));
+        let timer = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Text(text))) => {
+                    let at_ms = now_ms();
+                    pending = model.handle(ModelInput::Client { at_ms, text: &text });
+                    if let Some(samples) = appended_audio(&text) {
+                        for frame in samples.chunks(FRAME) {
+                            pending.extend(model.handle(ModelInput::Audio { at_ms, samples: frame }));
+                        }
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+            _ = timer => pending = model.handle(ModelInput::Tick { at_ms: now_ms() }),
+        }
+    }
+}
+
+/// The voice as base64 24 kHz pcm16, `DELTA_MS` per delta.
+fn audio_deltas(voice: &mut Voice, duration_ms: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut left = duration_ms;
+    let mut frame48 = vec![0i16; (DELTA_MS * 48) as usize];
+    while left > 0 {
+        let ms = left.min(DELTA_MS);
+        let n = (ms * 48) as usize;
+        voice.fill(&mut frame48[..n]);
+        let mut bytes = Vec::with_capacity(n);
+        // 48 → 24 kHz: the mean of each pair, a crude low-pass that is enough here.
+        for pair in frame48[..n].chunks(2) {
+            let s = ((pair[0] as i32 + *pair.get(1).unwrap_or(&pair[0]) as i32) / 2) as i16;
+            bytes.extend_from_slice(&s.to_le_bytes());
+        }
+        out.push(B64.encode(&bytes));
+        left -= ms;
+    }
+    out
+}
+
+/// The 48 kHz samples of an `input_audio_buffer.append` (24 kHz pcm16, the GA
+/// default), for the model's VAD.
+fn appended_audio(text: &str) -> Option<Vec<i16>> {
+    if !text.contains("input_audio_buffer.append") {
+        return None;
+    }
+    let v: Value = serde_json::from_str(text).ok()?;
+    if v.get("type")?.as_str()? != "input_audio_buffer.append" {
+        return None;
+    }
+    let bytes = B64.decode(v.get("audio")?.as_str()?).ok()?;
+    let s24: Vec<i16> = bytes
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    let mut s48 = Vec::with_capacity(s24.len() * 2);
+    for (i, s) in s24.iter().enumerate() {
+        let next = *s24.get(i + 1).unwrap_or(s);
+        s48.push(*s);
+        s48.push(((*s as i32 + next as i32) / 2) as i16);
+    }
+    Some(s48)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_of_voice_is_25_deltas_of_40_ms_at_24_khz() {
+        let mut v = Voice::new(1, "marin");
+        let deltas = audio_deltas(&mut v, 1000);
+        assert_eq!(deltas.len(), 25);
+        assert_eq!(B64.decode(&deltas[0]).unwrap().len(), 40 * 24 * 2);
+    }
+
+    #[test]
+    fn appended_audio_comes_back_at_48_khz() {
+        let pcm: Vec<u8> = (0..480i16).flat_map(|s| s.to_le_bytes()).collect();
+        let text =
+            json!({"type": "input_audio_buffer.append", "audio": B64.encode(&pcm)}).to_string();
+        assert_eq!(appended_audio(&text).unwrap().len(), 960);
+        assert!(appended_audio(r#"{"type":"response.create"}"#).is_none());
+    }
+}
