@@ -25,7 +25,7 @@ pub fn render(session: &Session, mic: &LevelStats, speaker: &LevelStats) -> Stri
     let u = session.usage();
     let cost = match (u.cost_usd, &u.unpriced_model) {
         (Some(c), _) => format!("${c:.4}"),
-        (None, Some(m)) => format!("unknown (no price for model {m})"),
+        (None, Some(m)) => format!("price unknown (no price for model {m})"),
         (None, None) => "$0".into(),
     };
     let _ = writeln!(
