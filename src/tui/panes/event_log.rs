@@ -316,8 +316,7 @@ impl EventLogPane {
                         height: 1,
                         ..list
                     };
-                    f.buffer_mut()
-                        .set_style(at, Style::default().bg(theme.selection));
+                    f.buffer_mut().set_style(at, theme.selection_style());
                 }
             }
         }
