@@ -3,6 +3,7 @@
 //! (`rtconsole open`). Presentation only: every event goes through the core.
 
 pub mod app;
+pub mod clipboard;
 pub mod help;
 pub mod keymap;
 pub mod layout;
