@@ -8,6 +8,7 @@
 mod detail;
 mod filter;
 mod footer;
+mod json_style;
 mod prompt;
 mod row;
 mod save;
