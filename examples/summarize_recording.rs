@@ -79,9 +79,7 @@ fn main() -> ExitCode {
         u.counted,
         u.responses.input_tokens,
         u.responses.output_tokens,
-        u.cost_usd
-            .map(|c| format!("${c:.4}"))
-            .unwrap_or_else(|| "unknown (model not in the price table)".into())
+        u.cost_text()
     );
     for p in session.pending_calls() {
         println!(

@@ -7,10 +7,23 @@ use clap::{Parser, Subcommand};
 
 use crate::protocol::Dialect;
 
+/// `rtconsole --version`: the version, the git commit it was built from, the
+/// target and the build profile (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("RTCONSOLE_GIT_COMMIT"),
+    ", ",
+    env!("RTCONSOLE_TARGET"),
+    ", ",
+    env!("RTCONSOLE_PROFILE"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "rtconsole",
-    version,
+    version = VERSION,
     about = "Terminal inspector and console for realtime voice-AI sessions (OpenAI Realtime API over WebRTC)",
     long_about = "Terminal inspector and console for realtime voice-AI sessions.\n\n\
         Without a subcommand, opens the TUI connected to the Realtime API (key from \
@@ -48,6 +61,19 @@ pub enum Cmd {
     /// Watch and drive a call another program made, over its sideband WebSocket
     /// (`{base}/realtime?call_id=…`, the standard key). Events only: a sideband carries no audio.
     Attach(AttachArgs),
+    /// Print a shell completion script to stdout (e.g. `rtconsole completions bash > ~/.local/share/bash-completion/completions/rtconsole`).
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout (e.g. `rtconsole man > rtconsole.1`, `rtconsole man run > rtconsole-run.1`).
+    Man {
+        /// A subcommand's own page (`rtconsole-run(1)`) instead of rtconsole(1).
+        subcommand: Option<String>,
+    },
+    /// Print the effective configuration (theme, colours, keys, prices) and the files it came from, as a valid config.toml.
+    Config,
 }
 
 /// `rtconsole attach CALL_ID`: the TUI over a call's sideband.
@@ -80,8 +106,13 @@ pub struct ConnectArgs {
     /// How to reach the session: webrtc (default) or websocket.
     #[arg(long, value_enum, default_value_t = TransportArg::Webrtc, value_name = "webrtc|websocket")]
     pub transport: TransportArg,
-    /// The API's base URL.
-    #[arg(long, default_value = crate::transport::signaling::DEFAULT_BASE_URL, value_name = "URL")]
+    /// The API's base URL (like the official SDKs, from OPENAI_BASE_URL when set).
+    #[arg(
+        long,
+        env = "OPENAI_BASE_URL",
+        default_value = crate::transport::signaling::DEFAULT_BASE_URL,
+        value_name = "URL"
+    )]
     pub base_url: String,
     /// The environment variable holding the standard API key.
     #[arg(long, default_value = "OPENAI_API_KEY", value_name = "NAME")]

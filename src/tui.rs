@@ -3,6 +3,7 @@
 //! (`rtconsole open`). Presentation only: every event goes through the core.
 
 pub mod app;
+pub mod clipboard;
 pub mod help;
 pub mod keymap;
 pub mod layout;
@@ -15,6 +16,7 @@ pub mod text;
 pub mod theme;
 pub mod user_config;
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -24,7 +26,7 @@ use crate::audio::engine::{AudioEngine, AudioOptions};
 use crate::cli::{AttachArgs, Cli, ConnectArgs, TransportArg, TuiArgs};
 use crate::protocol::Dialect;
 use crate::recording::open_recording;
-use crate::session::{NoticeLevel, Session, SessionOptions};
+use crate::session::{NoticeLevel, PriceTable, Session, SessionOptions};
 use crate::transport::link::setup;
 use crate::transport::signaling::SignalingError;
 use app::App;
@@ -121,7 +123,7 @@ fn live(
     };
     let session = Session::new(SessionOptions {
         dialect,
-        ..SessionOptions::default()
+        prices: ui.prices,
     });
     let conn = ConnInfo {
         endpoint,
@@ -143,7 +145,7 @@ pub fn run_open(path: &Path, cli: &Cli) -> ExitCode {
         Ok(u) => u,
         Err(e) => return usage(&e),
     };
-    let app = match open_app(path, ui.keymap, ui.theme) {
+    let app = match open_app(path, ui.keymap, ui.theme, ui.prices) {
         Ok(a) => a,
         Err(e) => return usage(&e),
     };
@@ -151,11 +153,16 @@ pub fn run_open(path: &Path, cli: &Cli) -> ExitCode {
 }
 
 /// The app over a recording, every event fed through the core as it was recorded.
-pub fn open_app(path: &Path, keymap: keymap::Keymap, theme: theme::Theme) -> Result<App, String> {
+pub fn open_app(
+    path: &Path,
+    keymap: keymap::Keymap,
+    theme: theme::Theme,
+    prices: PriceTable,
+) -> Result<App, String> {
     let rec = open_recording(path).map_err(|e| e.to_string())?;
     let mut session = Session::new(SessionOptions {
         dialect: rec.header.dialect,
-        ..SessionOptions::default()
+        prices,
     });
     for input in rec.inputs() {
         // Read-only: nothing is sent, whatever the effects say.
@@ -194,6 +201,13 @@ pub fn open_app(path: &Path, keymap: keymap::Keymap, theme: theme::Theme) -> Res
 }
 
 fn run_screen(mut app: App, setup: Option<LiveSetup>, audio: Option<AudioOptions>) -> ExitCode {
+    // Raw mode on a pipe fails with an obscure OS error; say what to do instead.
+    if let Some(message) = not_a_terminal(
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    ) {
+        return usage(&message);
+    }
     let log = crate::logging::init_tui();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -251,6 +265,21 @@ fn run_screen(mut app: App, setup: Option<LiveSetup>, audio: Option<AudioOptions
             ExitCode::from(1)
         }
     }
+}
+
+/// Why the full-screen TUI cannot start, when stdin or stdout is not a terminal.
+pub fn not_a_terminal(stdin_tty: bool, stdout_tty: bool) -> Option<String> {
+    let which = match (stdin_tty, stdout_tty) {
+        (true, true) => return None,
+        (false, true) => "standard input is",
+        (true, false) => "standard output is",
+        (false, false) => "standard input and output are",
+    };
+    Some(format!(
+        "the TUI needs a terminal, and {which} not one (a pipe, a file or CI). \
+         For scripts and CI use `rtconsole run SCRIPT` (add --mock for the embedded mock): \
+         events as JSONL on stdout, exit status 1 when an expectation fails"
+    ))
 }
 
 fn usage(message: &str) -> ExitCode {

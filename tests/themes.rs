@@ -1,32 +1,14 @@
 //! Shipped theme files parse and define every semantic name panes use.
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 /// Every semantic name a pane may use, from the library itself.
 const REQUIRED: &[&str] = rtconsole::tui::theme::NAMES;
 
-const NAMED: &[&str] = &[
-    "black",
-    "red",
-    "green",
-    "yellow",
-    "blue",
-    "magenta",
-    "cyan",
-    "gray",
-    "dark_gray",
-    "light_red",
-    "light_green",
-    "light_yellow",
-    "light_blue",
-    "light_magenta",
-    "light_cyan",
-    "white",
-];
-
+/// A value a theme may hold: what ratatui's `Color::from_str` reads.
 fn is_colour(v: &str) -> bool {
-    NAMED.contains(&v)
-        || (v.len() == 7 && v.starts_with('#') && v[1..].chars().all(|c| c.is_ascii_hexdigit()))
+    ratatui::style::Color::from_str(v).is_ok()
 }
 
 #[test]

@@ -1,17 +1,21 @@
 //! Comparing the server events of a replay with those of the recording, by event
 //! type alone: ids, times and words differ from run to run, and so does how many
-//! deltas a text is cut into, so each run of deltas of one type counts once.
+//! deltas a text is cut into, so each run of deltas of one type counts once. The
+//! alignment is `similar`'s Myers diff over the folded type sequences.
 
 use std::collections::HashSet;
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
 
 use super::event_types::{is_delta, match_name};
 
-/// Above this many table cells the middle of the two sequences is not aligned
-/// event by event (16 MB of table); the first divergence is reported instead.
-const MAX_CELLS: usize = 4_000_000;
+/// How long the diff may search for the smallest set of differences. Sequences
+/// that are long and very different take longer; past this `similar` finishes
+/// with a coarser (still correct) listing and the report says so.
+const ALIGN_BUDGET: Duration = Duration::from_secs(2);
 /// Differences listed by [`Comparison::render`]; the rest are counted.
 const MAX_LISTED: usize = 20;
 
@@ -39,8 +43,8 @@ pub struct Comparison {
     pub expected_count: usize,
     pub produced_count: usize,
     pub differences: Vec<Difference>,
-    /// The sequences were too long and too different to align; `differences` holds
-    /// only the first divergence.
+    /// The sequences were too long and too different to align within the time
+    /// budget: past the first difference the listing is coarser than it could be.
     pub too_different: bool,
 }
 
@@ -61,7 +65,7 @@ impl Comparison {
         }
         out.push_str(&format!("{} difference(s)", self.differences.len()));
         if self.too_different {
-            out.push_str(", too different to align past the first");
+            out.push_str(", too different to align event by event: the list is coarse");
         }
         for d in self.differences.iter().take(MAX_LISTED) {
             let kind = match d.kind {
@@ -115,84 +119,61 @@ fn fold(events: &[Value]) -> Vec<(usize, String)> {
     out
 }
 
-/// Aligns two event sequences by type (a longest common subsequence) and lists what
-/// one has and the other lacks.
+/// Aligns two event sequences by type (a shortest edit script) and lists what one
+/// has and the other lacks, each with the last type both had before it.
 pub fn compare_server_events(expected: &[Value], produced: &[Value]) -> Comparison {
     let a = fold(expected);
     let b = fold(produced);
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x.1 == y.1).count();
-    let suffix = a[prefix..]
-        .iter()
-        .rev()
-        .zip(b[prefix..].iter().rev())
-        .take_while(|(x, y)| x.1 == y.1)
-        .count();
-    let (am, bm) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
-    let before = prefix.checked_sub(1).map(|i| a[i].1.clone());
-    let mut comparison = Comparison {
+    let types = |f: &[(usize, String)]| f.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>();
+    let (ta, tb) = (types(&a), types(&b));
+    let deadline = Instant::now() + ALIGN_BUDGET;
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &ta, &tb, Some(deadline));
+    let mut differences = Vec::new();
+    let mut after: Option<String> = None;
+    let mut push = |kind, (position, ty): &(usize, String), after: &Option<String>| {
+        differences.push(Difference {
+            kind,
+            event_type: ty.clone(),
+            position: *position,
+            after: after.clone(),
+        })
+    };
+    for op in ops {
+        match op {
+            DiffOp::Equal { old_index, len, .. } => {
+                after = Some(ta[old_index + len - 1].clone());
+            }
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => a[old_index..old_index + old_len]
+                .iter()
+                .for_each(|e| push(DiffKind::Missing, e, &after)),
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => b[new_index..new_index + new_len]
+                .iter()
+                .for_each(|e| push(DiffKind::Extra, e, &after)),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                a[old_index..old_index + old_len]
+                    .iter()
+                    .for_each(|e| push(DiffKind::Missing, e, &after));
+                b[new_index..new_index + new_len]
+                    .iter()
+                    .for_each(|e| push(DiffKind::Extra, e, &after));
+            }
+        }
+    }
+    Comparison {
         expected_count: expected.len(),
         produced_count: produced.len(),
-        differences: Vec::new(),
-        too_different: false,
-    };
-    if (am.len() + 1) * (bm.len() + 1) > MAX_CELLS {
-        comparison.too_different = true;
-        let first = match (am.first(), bm.first()) {
-            (Some(x), _) => (DiffKind::Missing, x),
-            (None, Some(y)) => (DiffKind::Extra, y),
-            (None, None) => return comparison,
-        };
-        comparison.differences.push(Difference {
-            kind: first.0,
-            event_type: first.1 .1.clone(),
-            position: first.1 .0,
-            after: before,
-        });
-        return comparison;
+        differences,
+        too_different: Instant::now() >= deadline,
     }
-    comparison.differences = align(am, bm, before);
-    comparison
-}
-
-fn align(
-    a: &[(usize, String)],
-    b: &[(usize, String)],
-    mut after: Option<String>,
-) -> Vec<Difference> {
-    let w = b.len() + 1;
-    // lcs[i * w + j]: the longest common subsequence of a[i..] and b[j..].
-    let mut lcs = vec![0u32; (a.len() + 1) * w];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i * w + j] = if a[i].1 == b[j].1 {
-                lcs[(i + 1) * w + j + 1] + 1
-            } else {
-                lcs[(i + 1) * w + j].max(lcs[i * w + j + 1])
-            };
-        }
-    }
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    let diff = |kind, e: &(usize, String), after: &Option<String>| Difference {
-        kind,
-        event_type: e.1.clone(),
-        position: e.0,
-        after: after.clone(),
-    };
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i].1 == b[j].1 {
-            after = Some(a[i].1.clone());
-            i += 1;
-            j += 1;
-        } else if j >= b.len() || (i < a.len() && lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
-            out.push(diff(DiffKind::Missing, &a[i], &after));
-            i += 1;
-        } else {
-            out.push(diff(DiffKind::Extra, &b[j], &after));
-            j += 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -267,5 +248,21 @@ mod tests {
             "response.output_text.done",
         ]);
         assert!(compare_server_events(&a, &b).is_identical());
+    }
+
+    #[test]
+    fn long_sequences_align_without_a_quadratic_table() {
+        // 20,000 events each side with scattered differences: the old table would
+        // have needed 400 million cells.
+        let types: Vec<String> = (0..20_000).map(|i| format!("t{}", i % 7)).collect();
+        let a: Vec<Value> = types.iter().map(|t| json!({"type": t})).collect();
+        let mut b = a.clone();
+        b.remove(10_000);
+        b.insert(15_000, json!({"type": "error"}));
+        let c = compare_server_events(&a, &b);
+        assert!(!c.too_different);
+        assert_eq!(c.differences.len(), 2, "{}", c.render());
+        assert_eq!(c.differences[0].kind, DiffKind::Missing);
+        assert_eq!(c.differences[1].event_type, "error");
     }
 }

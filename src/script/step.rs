@@ -215,7 +215,7 @@ impl fmt::Display for Step {
 
 /// Milliseconds as a script writes them: `5s` when whole seconds, else `1500ms`.
 pub fn render_ms(ms: u64) -> String {
-    if ms >= 1000 && ms % 1000 == 0 {
+    if ms >= 1000 && ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")

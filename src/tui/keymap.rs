@@ -34,56 +34,73 @@ impl Scope {
     }
 }
 
-macro_rules! actions {
-    ($($variant:ident => $name:literal),* $(,)?) => {
-        /// Everything a key can do.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Action { $($variant),* }
-
-        impl Action {
-            /// The name used in the config's `[keys]` table.
-            pub fn name(self) -> &'static str {
-                match self { $(Action::$variant => $name),* }
-            }
-
-            pub fn from_name(name: &str) -> Option<Action> {
-                match name { $($name => Some(Action::$variant),)* _ => None }
-            }
-        }
-    };
+/// Everything a key can do. The names used in the config's `[keys]` table are the
+/// variants in snake_case (strum), `tool_1` … `tool_9` for the tool switches.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum Action {
+    Quit,
+    QuitPlain,
+    Help,
+    HelpPlain,
+    FocusNext,
+    FocusPrev,
+    FocusComposer,
+    FocusLog,
+    FocusTranscript,
+    FocusConfig,
+    FocusMeters,
+    Maximize,
+    ResponseCreate,
+    Interrupt,
+    ToggleModality,
+    CycleTurnDetection,
+    PushToTalk,
+    MuteMic,
+    MuteSpeaker,
+    ToggleRecording,
+    ReplayScript,
+    #[strum(serialize = "tool_1")]
+    Tool1,
+    #[strum(serialize = "tool_2")]
+    Tool2,
+    #[strum(serialize = "tool_3")]
+    Tool3,
+    #[strum(serialize = "tool_4")]
+    Tool4,
+    #[strum(serialize = "tool_5")]
+    Tool5,
+    #[strum(serialize = "tool_6")]
+    Tool6,
+    #[strum(serialize = "tool_7")]
+    Tool7,
+    #[strum(serialize = "tool_8")]
+    Tool8,
+    #[strum(serialize = "tool_9")]
+    Tool9,
 }
 
-actions! {
-    Quit => "quit",
-    QuitPlain => "quit_plain",
-    Help => "help",
-    HelpPlain => "help_plain",
-    FocusNext => "focus_next",
-    FocusPrev => "focus_prev",
-    FocusComposer => "focus_composer",
-    FocusLog => "focus_log",
-    FocusTranscript => "focus_transcript",
-    FocusConfig => "focus_config",
-    FocusMeters => "focus_meters",
-    Maximize => "maximize",
-    ResponseCreate => "response_create",
-    Interrupt => "interrupt",
-    ToggleModality => "toggle_modality",
-    CycleTurnDetection => "cycle_turn_detection",
-    PushToTalk => "push_to_talk",
-    MuteMic => "mute_mic",
-    MuteSpeaker => "mute_speaker",
-    ToggleRecording => "toggle_recording",
-    ReplayScript => "replay_script",
-    Tool1 => "tool_1",
-    Tool2 => "tool_2",
-    Tool3 => "tool_3",
-    Tool4 => "tool_4",
-    Tool5 => "tool_5",
-    Tool6 => "tool_6",
-    Tool7 => "tool_7",
-    Tool8 => "tool_8",
-    Tool9 => "tool_9",
+impl Action {
+    /// The name used in the config's `[keys]` table.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        name.parse().ok()
+    }
 }
 
 impl Action {
@@ -304,7 +321,9 @@ pub const PANE_KEYS: &[(Scope, &str, &str)] = &[
     (Scope::Log, "r", "show only events related to the selected one (same response, item or call)"),
     (Scope::Log, "c", "clear every filter"),
     (Scope::Log, "s / S", "save the selected event / the whole log to a file"),
+    (Scope::Log, "y", "copy the selected event to the clipboard (OSC 52)"),
     (Scope::Transcript, "Up/Down, PgUp/PgDn, Home/End", "scroll (End follows the conversation)"),
+    (Scope::Transcript, "y", "copy the newest item (the top one when scrolled) to the clipboard (OSC 52)"),
     (Scope::Config, "typing", "edit the session as GA JSON; problems show with their path"),
     (Scope::Config, "Ctrl-S", "apply: send session.update"),
     (Scope::Config, "Ctrl-L", "reload the effective session from the server"),

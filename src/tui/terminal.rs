@@ -37,6 +37,7 @@ impl TerminalGuard {
                 return Err(e);
             }
         };
+        super::clipboard::set_live(true);
         Ok(TerminalGuard { terminal })
     }
 }
@@ -49,6 +50,7 @@ impl Drop for TerminalGuard {
 
 /// Leaves raw mode and the alternate screen. Safe to call more than once.
 pub fn restore() {
+    super::clipboard::set_live(false);
     let _ = disable_raw_mode();
     let _ = execute!(
         io::stdout(),

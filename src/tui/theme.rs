@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::str::FromStr;
 
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier, Style};
 
 /// The shipped themes, embedded so the binary works from any directory.
 pub const SHIPPED: &[(&str, &str)] = &[
@@ -28,6 +29,11 @@ macro_rules! theme_fields {
         pub const NAMES: &[&str] = &[$(stringify!($name)),*];
 
         impl Theme {
+            /// Every name with its colour, in [`NAMES`] order.
+            pub fn colours(&self) -> Vec<(&'static str, Color)> {
+                vec![$((stringify!($name), self.$name)),*]
+            }
+
             fn empty() -> Theme {
                 Theme { $($name: Color::Reset,)* }
             }
@@ -67,6 +73,10 @@ theme_fields!(
     meter_clip,
     vad_mark,
     selection,
+    json_key,
+    json_string,
+    json_number,
+    json_literal,
 );
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -151,7 +161,7 @@ impl Theme {
             let colour = parse_colour(value).ok_or_else(|| ThemeError::Invalid {
                 source_name: source_name.to_string(),
                 message: format!(
-                    "`{name} = {value:?}` is not a colour; use a name like \"light_blue\" or \"#rrggbb\""
+                    "`{name} = {value:?}` is not a colour; use a name like \"light_blue\", \"#rrggbb\" or an index 0..255"
                 ),
             })?;
             if !self.set(name, colour) {
@@ -167,6 +177,22 @@ impl Theme {
     fn black() -> Theme {
         Theme::empty()
     }
+
+    /// For `NO_COLOR`: every colour is the terminal's own (`reset`), so the screen
+    /// carries no colour at all; selections show in reverse video instead.
+    pub fn no_color() -> Theme {
+        Theme::empty()
+    }
+
+    /// The style of a selected row: the theme's selection background, or reverse
+    /// video when the theme has no colours.
+    pub fn selection_style(&self) -> Style {
+        if self.selection == Color::Reset {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default().bg(self.selection)
+        }
+    }
 }
 
 fn parse_table(text: &str, source_name: &str) -> Result<BTreeMap<String, String>, ThemeError> {
@@ -176,35 +202,32 @@ fn parse_table(text: &str, source_name: &str) -> Result<BTreeMap<String, String>
     })
 }
 
-/// Terminal colour names as ratatui spells them (snake_case), or `#rrggbb`.
+/// A colour as ratatui's `Color::from_str` reads it: a terminal name (`light_blue`,
+/// `dark-gray`), `#rrggbb`, or an index `0`..`255`.
 pub fn parse_colour(value: &str) -> Option<Color> {
-    if let Some(hex) = value.strip_prefix('#') {
-        if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return None;
-        }
-        let n = u32::from_str_radix(hex, 16).ok()?;
-        return Some(Color::Rgb((n >> 16) as u8, (n >> 8) as u8, n as u8));
+    Color::from_str(value).ok()
+}
+
+/// A colour the way theme files and the config write it: `light_blue`, `#1f2a36`,
+/// `42`. [`parse_colour`] reads it back.
+pub fn colour_name(colour: Color) -> String {
+    let shown = colour.to_string();
+    if shown.starts_with('#') {
+        return shown.to_ascii_lowercase();
     }
-    Some(match value {
-        "reset" => Color::Reset,
-        "black" => Color::Black,
-        "red" => Color::Red,
-        "green" => Color::Green,
-        "yellow" => Color::Yellow,
-        "blue" => Color::Blue,
-        "magenta" => Color::Magenta,
-        "cyan" => Color::Cyan,
-        "gray" => Color::Gray,
-        "dark_gray" => Color::DarkGray,
-        "light_red" => Color::LightRed,
-        "light_green" => Color::LightGreen,
-        "light_yellow" => Color::LightYellow,
-        "light_blue" => Color::LightBlue,
-        "light_magenta" => Color::LightMagenta,
-        "light_cyan" => Color::LightCyan,
-        "white" => Color::White,
-        _ => return None,
-    })
+    let mut out = String::new();
+    for (i, c) in shown.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// `NO_COLOR` (no-color.org): set and not empty means no colours.
+pub fn no_color_requested(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| !v.is_empty())
 }
 
 #[cfg(test)]
@@ -232,6 +255,39 @@ mod tests {
         );
         let err = t.apply_toml("text = \"chartreuse\"", "config").unwrap_err();
         assert!(err.to_string().contains("is not a colour"), "{err}");
+    }
+
+    #[test]
+    fn colours_parse_with_ratatui_and_print_back_the_same() {
+        assert_eq!(parse_colour("light_blue"), Some(Color::LightBlue));
+        assert_eq!(parse_colour("dark-gray"), Some(Color::DarkGray));
+        assert_eq!(parse_colour("#1f2a36"), Some(Color::Rgb(0x1f, 0x2a, 0x36)));
+        assert_eq!(parse_colour("42"), Some(Color::Indexed(42)));
+        assert_eq!(parse_colour("chartreuse"), None);
+        assert_eq!(parse_colour("#12345"), None);
+        for (name, _) in SHIPPED {
+            for (_, c) in Theme::shipped(name).unwrap().colours() {
+                assert_eq!(parse_colour(&colour_name(c)), Some(c), "{c:?}");
+            }
+        }
+        assert_eq!(colour_name(Color::LightMagenta), "light_magenta");
+        assert_eq!(colour_name(Color::Rgb(0x1f, 0x2a, 0x36)), "#1f2a36");
+    }
+
+    #[test]
+    fn no_color_has_no_colour_and_selects_in_reverse_video() {
+        let t = Theme::no_color();
+        assert!(t.colours().iter().all(|(_, c)| *c == Color::Reset));
+        assert!(t
+            .selection_style()
+            .add_modifier
+            .contains(Modifier::REVERSED));
+        assert_eq!(t.selection_style().bg, None);
+        let dark = Theme::default();
+        assert_eq!(dark.selection_style().bg, Some(dark.selection));
+        assert!(no_color_requested(Some(std::ffi::OsStr::new("1"))));
+        assert!(!no_color_requested(Some(std::ffi::OsStr::new(""))));
+        assert!(!no_color_requested(None));
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn base64_error(s: &str) -> Option<(String, &'static str)> {
         ));
     }
     let cut_off = if padding > 0 {
-        padding > 2 || s.len() % 4 != 0
+        padding > 2 || !s.len().is_multiple_of(4)
     } else {
         body.len() % 4 == 1
     };

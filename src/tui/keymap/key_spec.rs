@@ -94,6 +94,27 @@ impl KeySpec {
     }
 }
 
+impl KeySpec {
+    /// The key as the config writes it (`ctrl-r`, `f2`, `shift-tab`, `?`):
+    /// [`KeySpec::parse`] reads it back.
+    pub fn config_name(&self) -> String {
+        if let (KeyCode::Char(c), true) = (self.code, self.mods.is_empty()) {
+            return match c {
+                ' ' => "space".to_string(),
+                c => c.to_string(),
+            };
+        }
+        match self.code {
+            KeyCode::PageUp | KeyCode::PageDown => {
+                let mut shown = self.to_string().to_ascii_lowercase();
+                shown = shown.replace("pgup", "pageup").replace("pgdn", "pagedown");
+                shown
+            }
+            _ => self.to_string().to_ascii_lowercase(),
+        }
+    }
+}
+
 impl fmt::Display for KeySpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.mods.contains(KeyModifiers::CONTROL) {

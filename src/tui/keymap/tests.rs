@@ -54,3 +54,50 @@ fn shift_tab_and_function_keys_round_trip() {
     assert_eq!(KeySpec::parse("f10").unwrap().to_string(), "F10");
     assert!(KeySpec::parse("f13").is_err());
 }
+
+#[test]
+fn config_names_parse_back_to_the_same_key() {
+    for text in [
+        "ctrl-r",
+        "alt-1",
+        "f2",
+        "shift-tab",
+        "q",
+        "?",
+        "G",
+        "space",
+        "pageup",
+        "pagedown",
+        "ctrl-alt-x",
+        "esc",
+        "enter",
+    ] {
+        let spec = KeySpec::parse(text).unwrap();
+        assert_eq!(KeySpec::parse(&spec.config_name()).unwrap(), spec, "{text}");
+    }
+    assert_eq!(KeySpec::parse("Ctrl-R").unwrap().config_name(), "ctrl-r");
+    for b in Keymap::default().bindings() {
+        for k in &b.keys {
+            assert_eq!(KeySpec::parse(&k.config_name()).unwrap(), *k);
+        }
+    }
+}
+
+#[test]
+fn action_names_are_snake_case_and_read_back() {
+    use strum::IntoEnumIterator;
+    let names: Vec<&str> = Action::iter().map(Action::name).collect();
+    assert_eq!(names[0], "quit");
+    assert!(names.contains(&"cycle_turn_detection"));
+    assert!(names.contains(&"tool_1") && names.contains(&"tool_9"));
+    for a in Action::iter() {
+        assert_eq!(Action::from_name(a.name()), Some(a));
+        assert!(
+            Keymap::default().bindings().iter().any(|b| b.action == a),
+            "{} has no default binding",
+            a.name()
+        );
+    }
+    assert_eq!(Action::from_name("Quit"), None);
+    assert_eq!(Action::from_name("tool1"), None);
+}

@@ -8,6 +8,7 @@
 mod detail;
 mod filter;
 mod footer;
+mod json_style;
 mod prompt;
 mod row;
 mod save;
@@ -33,6 +34,7 @@ use self::prompt::Prompt;
 use self::row::group;
 use self::view::View;
 use crate::session::EventLog;
+use crate::tui::clipboard;
 use crate::tui::pane::{Pane, PaneCtx, PaneReply};
 use crate::tui::text::one_line;
 
@@ -176,9 +178,19 @@ impl EventLogPane {
             }
             KeyCode::Char('s') => return self.save_selected(log),
             KeyCode::Char('S') => return self.save_all(ctx),
+            KeyCode::Char('y') => return self.copy_selected(log),
             _ => return PaneReply::Ignored,
         }
         PaneReply::Handled
+    }
+
+    /// `y`: the selected event, as `s` would save it, to the clipboard (OSC 52).
+    fn copy_selected(&self, log: &EventLog) -> PaneReply {
+        let Some(e) = self.selected_seq().and_then(|s| log.get(s)) else {
+            return PaneReply::Notice("no event selected to copy".into());
+        };
+        let (text, _) = save::pretty(e);
+        PaneReply::Notice(clipboard::copy(&text, &format!("event #{}", e.seq)))
     }
 
     fn toggle_related(&mut self, log: &EventLog) -> PaneReply {
@@ -316,8 +328,7 @@ impl EventLogPane {
                         height: 1,
                         ..list
                     };
-                    f.buffer_mut()
-                        .set_style(at, Style::default().bg(theme.selection));
+                    f.buffer_mut().set_style(at, theme.selection_style());
                 }
             }
         }
@@ -375,10 +386,11 @@ impl Pane for EventLogPane {
                     self.detail = None;
                     PaneReply::Handled
                 }
-                // Saving works from the detail view too, on the event it shows.
+                // Saving and copying work from the detail view too, on the event it shows.
                 detail::Outcome::Ignored => match key.code {
                     KeyCode::Char('s') => self.save_selected(log),
                     KeyCode::Char('S') => self.save_all(ctx),
+                    KeyCode::Char('y') => self.copy_selected(log),
                     _ => PaneReply::Ignored,
                 },
             };

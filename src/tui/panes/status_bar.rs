@@ -169,13 +169,12 @@ fn fields(ctx: &PaneCtx) -> Vec<Field> {
     }
     let usage = s.usage();
     if usage.counted > 0 {
-        let cost = match usage.cost_usd {
-            Some(c) if c < 1.0 => format!(" ${c:.4}"),
-            Some(c) => format!(" ${c:.2}"),
-            None => " $?".to_string(),
-        };
         push(
-            format!("{} tok{cost}", tokens(usage.responses.total_tokens)),
+            format!(
+                "{} tok {}",
+                tokens(usage.responses.total_tokens),
+                usage.cost_text()
+            ),
             fg(t.text),
             55,
         );

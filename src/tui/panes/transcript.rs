@@ -20,6 +20,7 @@ use ratatui::widgets::{Block, Borders, Padding, Paragraph};
 use ratatui::Frame;
 
 use crate::session::ConvItem;
+use crate::tui::clipboard;
 use crate::tui::pane::{Pane, PaneCtx, PaneId, PaneReply};
 use crate::tui::theme::Theme;
 
@@ -223,6 +224,28 @@ impl TranscriptPane {
         let _ = self.top(items, theme);
     }
 
+    /// `y`: the item the user is reading: the top one when scrolled, else the newest.
+    fn copy_item(&self, items: &[&ConvItem]) -> PaneReply {
+        let item = match &self.view {
+            View::At { id, .. } => items.iter().find(|i| &i.id == id),
+            View::Follow => items.last(),
+        };
+        let Some(item) = item else {
+            return PaneReply::Notice("no conversation item to copy yet".into());
+        };
+        let text = match (&item.name, &item.arguments, &item.output) {
+            (Some(name), Some(args), _) => format!("{name}({args})"),
+            (_, _, Some(output)) => output.clone(),
+            _ => item.text(),
+        };
+        let who = item
+            .role
+            .as_ref()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| item.kind.to_string());
+        PaneReply::Notice(clipboard::copy(&text, &format!("the {who} item")))
+    }
+
     /// Keeps the cache to items that still exist once it has grown well past the
     /// conversation (items deleted, ids reused).
     fn prune(&mut self, ctx: &PaneCtx) {
@@ -319,6 +342,7 @@ impl Pane for TranscriptPane {
                 let _ = self.top(&items, ctx.theme);
             }
             KeyCode::End => self.view = View::Follow,
+            KeyCode::Char('y') => return self.copy_item(&items),
             KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown | KeyCode::Home => {}
             _ => return PaneReply::Ignored,
         }

@@ -5,12 +5,13 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 use serde_json::Value;
 
 use super::footer::rejection;
+use super::json_style::{self, Tok};
 use super::row::{direction_style, format_time, group, kind_style};
 use super::view::row_of;
 use super::wrap;
@@ -27,14 +28,20 @@ enum Role {
     Fix,
     NotSent,
     Rule,
+    /// Text that is not JSON, and JSON's punctuation.
     Body,
+    /// A run of the JSON body.
+    Json(Tok),
 }
+
+/// One row of the view: its runs, each with what it is.
+type LaidRow = Vec<(Role, String)>;
 
 #[derive(Debug, Clone)]
 struct Laid {
     seq: usize,
     width: usize,
-    lines: Vec<(Role, String)>,
+    lines: Vec<LaidRow>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,7 +157,13 @@ impl Detail {
             .title_style(Style::default().fg(theme.title));
         let visible: Vec<Line> = lines[self.scroll..end]
             .iter()
-            .map(|(role, text)| Line::styled(text.clone(), style(*role, e, theme)))
+            .map(|runs| {
+                Line::from(
+                    runs.iter()
+                        .map(|(role, text)| Span::styled(text.clone(), style(*role, e, theme)))
+                        .collect::<Vec<_>>(),
+                )
+            })
             .collect();
         f.render_widget(Paragraph::new(visible).block(block), area);
     }
@@ -169,6 +182,7 @@ fn style(role: Role, e: &LogEntry, theme: &Theme) -> Style {
             .add_modifier(Modifier::BOLD),
         Role::Rule => Style::default().fg(theme.border),
         Role::Body => Style::default().fg(theme.text),
+        Role::Json(tok) => tok.style(theme),
     }
 }
 
@@ -184,15 +198,15 @@ fn kind_name(kind: EntryKind) -> &'static str {
 }
 
 /// Every line of the view, already sanitized and cut to `width`.
-fn lay_out(e: &LogEntry, row: &Row, width: usize) -> Vec<(Role, String)> {
-    let mut out: Vec<(Role, String)> = Vec::new();
-    let push_chars = |out: &mut Vec<(Role, String)>, role, text: &str| {
+fn lay_out(e: &LogEntry, row: &Row, width: usize) -> Vec<LaidRow> {
+    let mut out: Vec<LaidRow> = Vec::new();
+    let push_chars = |out: &mut Vec<LaidRow>, role, text: &str| {
         for piece in wrap::chars(text, width) {
-            out.push((role, piece.to_string()));
+            out.push(vec![(role, piece.to_string())]);
         }
     };
     // Continuation lines are indented under the label, as in the footer.
-    let prose = |out: &mut Vec<(Role, String)>, role, label: &str, text: &str| {
+    let prose = |out: &mut Vec<LaidRow>, role, label: &str, text: &str| {
         let room = width.saturating_sub(label.len());
         for (i, l) in wrap::words(&printable(text), room, usize::MAX)
             .into_iter()
@@ -203,7 +217,7 @@ fn lay_out(e: &LogEntry, row: &Row, width: usize) -> Vec<(Role, String)> {
             } else {
                 " ".repeat(label.len())
             };
-            out.push((role, format!("{lead}{l}")));
+            out.push(vec![(role, format!("{lead}{l}"))]);
         }
     };
     let mut head = format!(
@@ -273,13 +287,29 @@ fn lay_out(e: &LogEntry, row: &Row, width: usize) -> Vec<(Role, String)> {
         }
         _ => {}
     }
-    out.push((Role::Rule, "─".repeat(width)));
-    let body = match serde_json::from_str::<Value>(&e.raw) {
-        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| e.raw.clone()),
-        Err(_) => e.raw.clone(),
-    };
-    for l in printable(&body).lines() {
-        push_chars(&mut out, Role::Body, l);
+    out.push(vec![(Role::Rule, "─".repeat(width))]);
+    let pretty = serde_json::from_str::<Value>(&e.raw)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok());
+    match pretty {
+        // JSON is coloured by token: keys, strings, numbers, literals.
+        Some(body) => {
+            for runs in json_style::rows(&printable(&body), width) {
+                out.push(
+                    runs.into_iter()
+                        .map(|(tok, text)| match tok {
+                            Tok::Punct => (Role::Body, text),
+                            tok => (Role::Json(tok), text),
+                        })
+                        .collect(),
+                );
+            }
+        }
+        None => {
+            for l in printable(&e.raw).lines() {
+                push_chars(&mut out, Role::Body, l);
+            }
+        }
     }
     out
 }

@@ -34,13 +34,23 @@ fn create_new(dir: &Path, name: impl Fn(usize) -> String) -> io::Result<(PathBuf
     ))
 }
 
+/// The event as `s` saves it and `y` copies it: pretty JSON, or the message
+/// verbatim when it is not JSON (then `false`).
+pub(super) fn pretty(e: &LogEntry) -> (String, bool) {
+    match serde_json::from_str::<Value>(&e.raw)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+    {
+        Some(text) => (text, true),
+        None => (e.raw.clone(), false),
+    }
+}
+
 /// `rtconsole-event-<seq>.json`, the raw event pretty-printed; a message that is
 /// not JSON is kept verbatim in `rtconsole-event-<seq>.txt` instead.
 pub(super) fn save_event(dir: &Path, e: &LogEntry) -> io::Result<PathBuf> {
-    let (text, ext) = match serde_json::from_str::<Value>(&e.raw) {
-        Ok(v) => (serde_json::to_string_pretty(&v)?, "json"),
-        Err(_) => (e.raw.clone(), "txt"),
-    };
+    let (text, json) = pretty(e);
+    let ext = if json { "json" } else { "txt" };
     let seq = e.seq;
     let (path, mut file) = create_new(dir, |n| match n {
         1 => format!("rtconsole-event-{seq}.{ext}"),

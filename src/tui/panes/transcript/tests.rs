@@ -331,3 +331,35 @@ fn an_empty_conversation_says_so() {
     let term = Env::new().draw(&mut TranscriptPane::new(), &s, 80, 24);
     assert!(screen_text(&term).contains("no conversation yet"));
 }
+
+#[test]
+fn y_copies_the_newest_item_or_the_top_one_when_scrolled() {
+    use crate::tui::clipboard::take_last;
+    let s = long_session(12);
+    let env = Env::new();
+    let mut pane = TranscriptPane::new();
+    env.draw(&mut pane, &s, 80, 24);
+    let PaneReply::Notice(note) = env.key(&mut pane, &s, KeyCode::Char('y')) else {
+        panic!("no notice")
+    };
+    assert!(note.starts_with("copied the assistant item"), "{note}");
+    assert_eq!(
+        take_last().as_deref(),
+        Some("answer 11: about 384,400 km on average.")
+    );
+    env.key(&mut pane, &s, KeyCode::Home);
+    env.draw(&mut pane, &s, 80, 24);
+    env.key(&mut pane, &s, KeyCode::Char('y'));
+    assert_eq!(
+        take_last().as_deref(),
+        Some("question 0: how far is the moon?")
+    );
+    let empty = TranscriptPane::new().on_key(
+        KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE),
+        &env.ctx(&open_session()),
+    );
+    assert_eq!(
+        empty,
+        PaneReply::Notice("no conversation item to copy yet".into())
+    );
+}

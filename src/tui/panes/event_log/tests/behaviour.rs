@@ -134,3 +134,35 @@ fn a_malformed_event_saves_as_text() {
         std::fs::read_to_string(dir.path().join(format!("rtconsole-event-{bad}.txt"))).unwrap();
     assert_eq!(text.trim_end(), "<html>502 Bad Gateway</html>");
 }
+
+#[test]
+fn y_copies_the_selected_event_as_pretty_json_from_the_list_and_the_detail() {
+    let s = demo();
+    let mut p = pane();
+    draw(&mut p, &s, 80, 24);
+    let seq = first_of(&s, |e| e.type_name == "session.created");
+    select(&mut p, &s, seq);
+    let reply = press(&mut p, &s, KeyCode::Char('y'));
+    let PaneReply::Notice(note) = reply else {
+        panic!("{reply:?}")
+    };
+    assert!(
+        note.starts_with(&format!("copied event #{seq} (")),
+        "{note}"
+    );
+    let copied = crate::tui::clipboard::take_last().expect("copied");
+    let v: Value = serde_json::from_str(&copied).unwrap();
+    assert_eq!(v["type"], "session.created");
+    assert!(copied.contains("\n  \""), "pretty-printed: {copied}");
+    // The detail view copies the event it shows.
+    press(&mut p, &s, KeyCode::Enter);
+    draw(&mut p, &s, 80, 24);
+    assert!(matches!(
+        press(&mut p, &s, KeyCode::Char('y')),
+        PaneReply::Notice(_)
+    ));
+    assert_eq!(
+        crate::tui::clipboard::take_last().as_deref(),
+        Some(copied.as_str())
+    );
+}

@@ -248,3 +248,87 @@ fn a_hundred_thousand_events_render_and_count() {
         screen(&t)
     );
 }
+
+/// (text of the cells with this foreground, in order) for the detail view of
+/// `session.created` drawn with `theme`.
+fn detail_cells(theme: &Theme) -> Vec<(String, ratatui::style::Color)> {
+    let s = demo();
+    let mut p = pane();
+    draw(&mut p, &s, 120, 60);
+    select(
+        &mut p,
+        &s,
+        first_of(&s, |e| e.type_name == "session.created"),
+    );
+    press(&mut p, &s, KeyCode::Enter);
+    let mut terminal = Terminal::new(TestBackend::new(120, 60)).unwrap();
+    let (conn, audio) = (ConnInfo::default(), AudioStatus::default());
+    let ctx = PaneCtx {
+        session: &s,
+        theme,
+        focused: true,
+        conn: &conn,
+        audio: &audio,
+        meters: None,
+    };
+    terminal.draw(|f| p.render(f, f.area(), &ctx)).unwrap();
+    let buf = terminal.backend().buffer();
+    let mut out = Vec::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            out.push((c.symbol().to_string(), c.fg));
+        }
+    }
+    out
+}
+
+/// The runs of consecutive cells drawn in `colour`.
+fn runs_in(
+    cells: &[(String, ratatui::style::Color)],
+    colour: ratatui::style::Color,
+) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut cur = String::new();
+    for (sym, fg) in cells {
+        if *fg == colour {
+            cur.push_str(sym);
+        } else if !cur.is_empty() {
+            runs.push(std::mem::take(&mut cur));
+        }
+    }
+    runs
+}
+
+#[test]
+fn the_detail_view_colours_json_keys_strings_numbers_and_literals() {
+    let theme = Theme::default();
+    let cells = detail_cells(&theme);
+    let keys = runs_in(&cells, theme.json_key);
+    let strings = runs_in(&cells, theme.json_string);
+    let numbers = runs_in(&cells, theme.json_number);
+    let literals = runs_in(&cells, theme.json_literal);
+    assert!(keys.contains(&"\"model\"".to_string()), "{keys:?}");
+    assert!(
+        strings.contains(&"\"gpt-realtime-2025-08-28\"".to_string()),
+        "{strings:?}"
+    );
+    assert!(
+        numbers.contains(&"24000".to_string()) && numbers.contains(&"0.5".to_string()),
+        "{numbers:?}"
+    );
+    assert!(
+        literals.contains(&"null".to_string()) && literals.contains(&"true".to_string()),
+        "{literals:?}"
+    );
+    assert!(
+        !strings.iter().any(|s| s.contains("\"model\"")),
+        "a key drawn as a string"
+    );
+
+    // Without colours (NO_COLOR) the same view has none.
+    let plain = detail_cells(&Theme::no_color());
+    assert!(plain
+        .iter()
+        .all(|(_, fg)| *fg == ratatui::style::Color::Reset));
+}
