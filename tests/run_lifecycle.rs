@@ -81,7 +81,8 @@ fn a_recording_that_cannot_be_written_fails_the_run() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains("writing the recording to /dev/full failed")
-            && err.contains("No space left on device"),
+            && err.contains("No space left on device")
+            && err.contains("fix:"),
         "{err}"
     );
 }
@@ -160,4 +161,47 @@ fn diagnostics_go_to_stderr_and_the_log_file_at_the_asked_level() {
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("mock call rtc_"), "{logged}");
     assert!(err.contains("mock call rtc_"), "{err}");
+}
+
+#[test]
+#[cfg(unix)]
+fn a_run_killed_at_any_moment_leaves_a_recording_that_opens_and_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = script(
+        dir.path(),
+        "say one\nexpect response.done\nsleep 150ms\nsay two\nexpect response.done\nsleep 150ms\nsay three\nexpect response.done\nsleep 10s\n",
+    );
+    // 20 moments spread over connect, the turns and the idle tail, in a fixed
+    // pseudo-random order so a failure names a reproducible moment.
+    let mut moment = 7u64;
+    for trial in 0..20 {
+        moment = (moment * 7919 + 13) % 1500;
+        let rec = dir.path().join(format!("kill-{trial}.jsonl"));
+        let mut child = rtconsole()
+            .args(["run", "--mock", "--record"])
+            .arg(&rec)
+            .arg(&s)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20 + moment));
+        child.kill().unwrap(); // SIGKILL: no handler runs.
+        child.wait().unwrap();
+        let read = open_recording(&rec)
+            .unwrap_or_else(|e| panic!("trial {trial} (killed at {} ms): {e}", 20 + moment));
+        // At most the last line may be cut short.
+        assert!(
+            read.warnings.len() <= 1,
+            "trial {trial}: {:?}",
+            read.warnings
+        );
+        // What was recorded replays through the core.
+        let mut session =
+            rtconsole::session::Session::new(rtconsole::session::SessionOptions::default());
+        for input in read.inputs() {
+            let _ = session.handle(input);
+        }
+        assert_eq!(session.log().len(), read.entries.len(), "trial {trial}");
+    }
 }

@@ -89,15 +89,19 @@ async fn run_async(
     if let Some(m) = session.get("model").and_then(|m| m.as_str()) {
         header = header.with_model(m);
     }
-    let mut recorder = match &args.record {
-        Some(path) => SessionRecorder::create(path, header).map_err(|e| {
-            SetupError(format!(
-                "cannot write --record {}: {e}; choose another file",
-                path.display()
-            ))
-        })?,
+    let recorder = match &args.record {
+        Some(path) => SessionRecorder::create(path, header),
         None => SessionRecorder::to_writer(Box::new(io::stdout()), header),
     };
+    let mut recorder = recorder.map_err(|e| {
+        let to = args
+            .record
+            .as_ref()
+            .map_or("standard output".to_string(), |p| p.display().to_string());
+        SetupError(format!(
+            "writing the recording to {to} failed: {e}\nfix: free space or choose another --record path"
+        ))
+    })?;
 
     let mut signals = StopSignals::listen();
     let (mut mic, packets) = Mic::start();
@@ -173,7 +177,6 @@ async fn run_async(
                     }
                 }
                 Some(LinkEvent::Up(info)) => {
-                    recorder.set_call_id(info.call_id.as_deref());
                     if let Some(id) = &info.call_id {
                         eprintln!("connected: call {id}");
                     }
@@ -207,7 +210,7 @@ async fn run_async(
         })
         .await;
     }
-    let record_error = match recorder.finish(run.session()) {
+    let record_error = match recorder.sync(run.session()) {
         Ok(()) => None,
         Err(e) => Some(e.to_string()),
     };

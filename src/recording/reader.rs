@@ -83,13 +83,23 @@ fn read_named<R: BufRead>(mut r: R, path: &Path) -> Result<Recording, RecordingE
             )),
         }
     }
-    let header = header.ok_or_else(|| {
+    let mut header = header.ok_or_else(|| {
         bad_header(
             path,
             line_no.max(1),
             "the file is empty, there is no header line".to_string(),
         )
     })?;
+    // Live recordings write their header before the call is up; the call id comes
+    // later, in the connect breakdown.
+    if header.call_id.is_none() {
+        header.call_id = entries.iter().find_map(|e| {
+            let v = e.event()?;
+            (v.get("type")?.as_str()? == "local.connected")
+                .then(|| v.get("call_id")?.as_str().map(str::to_string))
+                .flatten()
+        });
+    }
     Ok(Recording {
         header,
         entries,

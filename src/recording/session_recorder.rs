@@ -1,8 +1,9 @@
 //! Recording a live session from the core's event log: the one place both
 //! front-ends write recordings from, so the same session makes the same file. The
-//! header waits until the call is up (or has failed), so it can name the call;
-//! everything logged before is written then, and each new entry as it lands,
-//! flushed per line, so a crash loses nothing already received.
+//! header is written at once (so a recording killed during connect still opens; the
+//! call id, known later, is in the `local.connected` note and the reader takes it
+//! from there), then each entry as it lands, flushed per line, so a crash loses
+//! nothing already received.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -13,50 +14,39 @@ use serde_json::Value;
 use super::format::Header;
 use super::writer::{open_new_recording, RecordingWriter};
 use crate::protocol::Direction;
-use crate::session::{EntryKind, LogEntry, Phase, Session};
+use crate::session::{EntryKind, LogEntry, Session};
 
 type Out = Box<dyn Write + Send>;
-
-enum State {
-    /// Opened; the header is not written yet.
-    Pending {
-        out: Out,
-        header: Header,
-    },
-    Open(RecordingWriter<Out>),
-    /// A write failed; nothing more is written.
-    Broken,
-}
 
 pub struct SessionRecorder {
     /// `None` for standard output.
     path: Option<PathBuf>,
-    state: State,
+    /// `None` once a write failed: nothing more is written.
+    writer: Option<RecordingWriter<Out>>,
     /// Log entries before this one are written.
     written: usize,
 }
 
 impl SessionRecorder {
-    /// A new file at `path`; refuses one that already has content.
+    /// A new file at `path` with its header; refuses one that already has content.
     pub fn create(path: &Path, header: Header) -> io::Result<SessionRecorder> {
         let file = open_new_recording(path)?;
+        let writer = RecordingWriter::new(Box::new(file) as Out, &header)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         Ok(SessionRecorder {
             path: Some(path.to_path_buf()),
-            state: State::Pending {
-                out: Box::new(file),
-                header,
-            },
+            writer: Some(writer),
             written: 0,
         })
     }
 
-    /// The recording on any writer (standard output for `run`).
-    pub fn to_writer(out: Out, header: Header) -> SessionRecorder {
-        SessionRecorder {
+    /// The recording on any writer (standard output for `run`), header first.
+    pub fn to_writer(out: Out, header: Header) -> io::Result<SessionRecorder> {
+        Ok(SessionRecorder {
             path: None,
-            state: State::Pending { out, header },
+            writer: Some(RecordingWriter::new(out, &header)?),
             written: 0,
-        }
+        })
     }
 
     /// Where it goes, for messages: the file, or `standard output`.
@@ -71,59 +61,18 @@ impl SessionRecorder {
         self.path.as_deref()
     }
 
-    /// The call's id for the header, when it is known before the header is out.
-    pub fn set_call_id(&mut self, call_id: Option<&str>) {
-        if let (State::Pending { header, .. }, Some(id)) = (&mut self.state, call_id) {
-            header.call_id = Some(id.to_string());
-        }
-    }
-
-    /// Appends what was logged since the last call. Before the connection is up
-    /// (or has failed) it only holds on; `finish` forces the header out.
+    /// Appends what was logged since the last call. After a failed write every
+    /// call fails: the recording has stopped.
     pub fn sync(&mut self, session: &Session) -> io::Result<()> {
-        if matches!(self.state, State::Pending { .. })
-            && matches!(session.phase(), Phase::Idle | Phase::Connecting)
-        {
-            return Ok(());
-        }
-        self.write_new(session)
-    }
-
-    /// Writes everything still unwritten, header included.
-    pub fn finish(&mut self, session: &Session) -> io::Result<()> {
-        self.write_new(session)
-    }
-
-    fn write_new(&mut self, session: &Session) -> io::Result<()> {
-        let result = self.try_write_new(session);
-        if result.is_err() {
-            self.state = State::Broken;
-        }
-        result
-    }
-
-    fn try_write_new(&mut self, session: &Session) -> io::Result<()> {
-        if let State::Pending { .. } = self.state {
-            let State::Pending { out, mut header } =
-                std::mem::replace(&mut self.state, State::Broken)
-            else {
-                unreachable!("matched above")
-            };
-            if header.model.is_none() {
-                header.model = session
-                    .config()
-                    .effective
-                    .as_ref()
-                    .and_then(|s| s.model.clone());
-            }
-            self.state = State::Open(RecordingWriter::new(out, &header)?);
-        }
-        let State::Open(writer) = &mut self.state else {
+        let Some(writer) = self.writer.as_mut() else {
             return Err(io::Error::other("an earlier write to the recording failed"));
         };
         let entries = session.log().entries();
         while self.written < entries.len() {
-            write_entry(writer, &entries[self.written])?;
+            if let Err(e) = write_entry(writer, &entries[self.written]) {
+                self.writer = None;
+                return Err(e);
+            }
             self.written += 1;
         }
         Ok(())
@@ -180,7 +129,7 @@ mod tests {
     }
 
     #[test]
-    fn the_header_waits_for_the_call_and_then_holds_its_id() {
+    fn every_entry_is_written_as_it_lands_after_the_header() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.jsonl");
         let mut s = Session::new(SessionOptions::default());
@@ -196,8 +145,7 @@ mod tests {
             },
         );
         rec.sync(&s).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
-        rec.set_call_id(Some("rtc_1"));
+        assert!(open_recording(&path).is_ok(), "opens at once");
         feed(
             &mut s,
             Input::Transport {
@@ -230,7 +178,6 @@ mod tests {
         );
         rec.sync(&s).unwrap();
         let read = open_recording(&path).unwrap();
-        assert_eq!(read.header.call_id.as_deref(), Some("rtc_1"));
         let dirs: Vec<_> = read.entries.iter().map(|e| (e.t_ms, e.dir)).collect();
         assert_eq!(
             dirs,
@@ -263,8 +210,31 @@ mod tests {
         }
         let s = Session::new(SessionOptions::default());
         let header = Header::new(SystemTime::now(), Dialect::Ga);
-        let mut rec = SessionRecorder::to_writer(Box::new(Full), header);
-        assert!(rec.finish(&s).is_err());
-        assert!(rec.finish(&s).is_err(), "stays broken");
+        assert!(SessionRecorder::to_writer(Box::new(Full), header).is_err());
+        struct FailLater(usize);
+        impl Write for FailLater {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::from_raw_os_error(28));
+                }
+                self.0 -= 1;
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let header = Header::new(SystemTime::now(), Dialect::Ga);
+        let mut rec = SessionRecorder::to_writer(Box::new(FailLater(1)), header).unwrap();
+        let mut s = s;
+        feed(
+            &mut s,
+            Input::Server {
+                at_ms: 1,
+                raw: "x".into(),
+            },
+        );
+        assert!(rec.sync(&s).is_err());
+        assert!(rec.sync(&s).is_err(), "stays broken");
     }
 }

@@ -145,7 +145,7 @@ where
                     }
                     requests = app.on_input(input);
                 }
-                Some(LinkEvent::Up(info)) => on_up(app, recorder.as_mut(), &info, now()),
+                Some(LinkEvent::Up(info)) => on_up(app, &info, now()),
                 Some(LinkEvent::Ended) | None => link_rx = None,
             },
             _ = replay_timer => {}
@@ -235,7 +235,7 @@ where
         a.stop();
     }
     if let Some(mut r) = recorder {
-        if let Err(e) = r.finish(&app.session) {
+        if let Err(e) = r.sync(&app.session) {
             app.set_notice(
                 NoticeLevel::Error,
                 format!("recording to {} failed: {e}", r.describe()),
@@ -245,8 +245,8 @@ where
     Ok(ended)
 }
 
-/// The call is up: its id and the secret's expiry for the status bar and header.
-fn on_up(app: &mut App, recorder: Option<&mut SessionRecorder>, info: &CallInfo, at_ms: u64) {
+/// The call is up: its id and the secret's expiry for the status bar.
+fn on_up(app: &mut App, info: &CallInfo, at_ms: u64) {
     app.conn.call_id = info.call_id.clone();
     app.conn.secret_expires_at_ms = info.secret_expires_at.map(|unix| {
         let now_unix = SystemTime::now()
@@ -255,9 +255,6 @@ fn on_up(app: &mut App, recorder: Option<&mut SessionRecorder>, info: &CallInfo,
             .unwrap_or(0);
         at_ms + unix.saturating_sub(now_unix) * 1000
     });
-    if let Some(r) = recorder {
-        r.set_call_id(info.call_id.as_deref());
-    }
     app.mark_dirty();
 }
 
