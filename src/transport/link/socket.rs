@@ -218,7 +218,7 @@ async fn live(
     let mut reported = false;
     let breakdown_by = tokio::time::sleep(std::time::Duration::from_secs(3));
     tokio::pin!(breakdown_by);
-    loop {
+    let ending = loop {
         tokio::select! {
             frame = socket.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
@@ -238,15 +238,15 @@ async fn live(
                     d.input(Input::Server { at_ms, raw }).await;
                 }
                 Some(Ok(Message::Close(frame))) => {
-                    return Ending { status: TransportStatus::Closed { reason: explain_close(frame.as_ref(), kind) } };
+                    break Ending { status: TransportStatus::Closed { reason: explain_close(frame.as_ref(), kind) } };
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
-                    return Ending { status: TransportStatus::Failed {
+                    break Ending { status: TransportStatus::Failed {
                         reason: format!("the WebSocket failed: {}", redact_text(&e.to_string())),
                     } };
                 }
-                None => return Ending { status: TransportStatus::Closed {
+                None => break Ending { status: TransportStatus::Closed {
                     reason: "the server dropped the WebSocket without a close frame".into(),
                 } },
             },
@@ -259,11 +259,11 @@ async fn live(
                 Some(Command::Effect(e)) => apply_audio_effect(playback.as_ref(), &e),
                 Some(Command::Close(reason)) => {
                     close_socket(&mut socket).await;
-                    return Ending { status: TransportStatus::Closed { reason } };
+                    break Ending { status: TransportStatus::Closed { reason } };
                 }
                 None => {
                     close_socket(&mut socket).await;
-                    return Ending { status: TransportStatus::Closed { reason: "the front-end went away".into() } };
+                    break Ending { status: TransportStatus::Closed { reason: "the front-end went away".into() } };
                 }
             },
             _ = &mut breakdown_by, if !reported => {
@@ -271,7 +271,13 @@ async fn live(
                 d.transport(TransportStatus::Breakdown(breakdown.clone())).await;
             }
         }
+    };
+    // A sideband sees no session.created: the breakdown still goes out, with the call id.
+    if !reported {
+        d.transport(TransportStatus::Breakdown(breakdown.clone()))
+            .await;
     }
+    ending
 }
 
 /// A normal close, then a short wait for the server's answer so it hears it.
