@@ -37,6 +37,8 @@ pub fn help_lines(
             if let Some(n) = b.action.tool_number() {
                 match tools.iter().find(|(i, _, _)| *i == n) {
                     Some((_, name, on)) => {
+                        // The name comes from the server's session: made safe.
+                        let name = crate::tui::text::one_line(name, 40);
                         description =
                             format!("turn tool {n} `{name}` {}", if *on { "off" } else { "on" })
                     }
