@@ -138,6 +138,17 @@ pub struct ConnectArgs {
     /// With --mock: the seed of the simulated model.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Warn when the server sends nothing for this long while a response is in progress (0s: never).
+    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub stall_after: std::time::Duration,
+}
+
+impl ConnectArgs {
+    /// `--stall-after` for the session: `None` when turned off with 0.
+    pub fn stall_after_ms(&self) -> Option<u64> {
+        let ms = self.stall_after.as_millis() as u64;
+        (ms > 0).then_some(ms)
+    }
 }
 
 /// The TUI's own options: look, config, recording and audio devices.

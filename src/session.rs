@@ -14,6 +14,7 @@ pub mod latency;
 pub mod report;
 pub mod responses;
 mod shortcuts;
+mod stall;
 pub mod summary;
 pub mod usage;
 
@@ -33,6 +34,7 @@ pub use event_log::{EntryKind, EventLog, LogEntry, Row};
 pub use latency::{Turn, TurnTrigger, Turns};
 pub use responses::{PendingCall, ResponseState, Responses};
 pub use shortcuts::ToolSwitch;
+pub use stall::DEFAULT_STALL_AFTER_MS;
 pub use usage::{PriceTable, Prices, UsageTotals};
 
 /// Transport statistics, as sampled by the WebRTC edge.
@@ -236,6 +238,8 @@ impl ConfigState {
 pub struct SessionOptions {
     pub dialect: Dialect,
     pub prices: PriceTable,
+    /// Quiet time during a response before a stall warning; `None`: no watch.
+    pub stall_after_ms: Option<u64>,
 }
 
 impl Default for SessionOptions {
@@ -243,6 +247,7 @@ impl Default for SessionOptions {
         SessionOptions {
             dialect: Dialect::Ga,
             prices: PriceTable::default(),
+            stall_after_ms: Some(DEFAULT_STALL_AFTER_MS),
         }
     }
 }
@@ -270,6 +275,7 @@ pub struct Session {
     /// status bar every sample).
     stats_logged_at: Option<u64>,
     stats_logged: Option<TransportStats>,
+    stall: stall::StallWatch,
 }
 
 impl Session {
@@ -292,6 +298,7 @@ impl Session {
             connect: None,
             stats_logged_at: None,
             stats_logged: None,
+            stall: stall::StallWatch::default(),
         }
     }
 
@@ -303,6 +310,7 @@ impl Session {
         match input {
             Input::Server { at_ms, raw } => {
                 self.now_ms = self.now_ms.max(at_ms);
+                self.stall.heard(at_ms);
                 self.on_server(at_ms, raw, &mut fx);
             }
             Input::SendText { at_ms, text } => {
@@ -331,6 +339,8 @@ impl Session {
             }
             Input::Tick { at_ms } => self.now_ms = self.now_ms.max(at_ms),
         }
+        let now = self.now_ms;
+        self.check_stall(now, &mut fx);
         fx
     }
 

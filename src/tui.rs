@@ -124,6 +124,7 @@ fn live(
     let session = Session::new(SessionOptions {
         dialect,
         prices: ui.prices,
+        stall_after_ms: connect.stall_after_ms(),
     });
     let conn = ConnInfo {
         endpoint,
@@ -163,6 +164,8 @@ pub fn open_app(
     let mut session = Session::new(SessionOptions {
         dialect: rec.header.dialect,
         prices,
+        // A recording already holds the stall notes the live session wrote.
+        stall_after_ms: None,
     });
     for input in rec.inputs() {
         // Read-only: nothing is sent, whatever the effects say.

@@ -929,3 +929,42 @@ fn shortcuts_are_commands_the_core_turns_into_valid_updates() {
         refused.summary
     );
 }
+
+#[test]
+fn a_quiet_server_during_a_response_is_a_stall_warning_once_per_spell() {
+    let mut s = session();
+    server(
+        &mut s,
+        1_000,
+        json!({"type": "response.created", "event_id": "e1",
+            "response": {"id": "resp_1", "object": "realtime.response", "status": "in_progress", "output": []}}),
+    );
+    let quiet = |s: &mut Session, at: u64| s.handle(Input::Tick { at_ms: at });
+    assert!(quiet(&mut s, 15_999).is_empty(), "not yet 15 s");
+    let fx = quiet(&mut s, 16_000);
+    assert!(
+        matches!(&fx[..], [Effect::Notice { level: NoticeLevel::Warning, text }] if text.contains("resp_1") && text.contains("stalled")),
+        "{fx:?}"
+    );
+    assert!(quiet(&mut s, 40_000).is_empty(), "once per quiet spell");
+    assert_eq!(s.log().entries().last().unwrap().type_name, "local.stall");
+    // Heard again, then quiet again: a new warning.
+    server(
+        &mut s,
+        41_000,
+        json!({"type": "response.output_text.delta", "event_id": "e2", "response_id": "resp_1",
+            "item_id": "item_1", "output_index": 0, "content_index": 0, "delta": "x"}),
+    );
+    assert_eq!(quiet(&mut s, 56_000).len(), 1);
+    // No response in progress: quiet is fine.
+    let mut idle = session();
+    server(
+        &mut idle,
+        0,
+        json!({"type": "session.created", "event_id": "e0", "session": {"type": "realtime"}}),
+    );
+    assert!(quiet(&mut idle, 100_000).is_empty());
+    // Turned off.
+    s.set_stall_after(None);
+    assert!(quiet(&mut s, 200_000).is_empty());
+}

@@ -34,6 +34,7 @@ fn connect_args() -> ConnectArgs {
         open_timeout: Duration::from_secs(15),
         scenario: None,
         seed: Some(7),
+        stall_after: Duration::from_secs(15),
     }
 }
 

@@ -120,6 +120,11 @@ async fn run_async(
     let (link, mut events) = Link::start_on(clock, options, Some(port));
 
     let mut run = ScriptRun::new(loaded.script, args.timeout.as_millis() as u64);
+    run.session_mut()
+        .set_stall_after(args.connect.stall_after_ms());
+    // The core watches for a stalled server on every input; ticks keep it looking
+    // while nothing arrives.
+    let mut watch_tick = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut wake: Option<u64> = None;
     let mut started = false;
     let mut actions: Vec<Action> = Vec::new();
@@ -188,6 +193,14 @@ async fn run_async(
                 }
             },
             _ = mic.finished.recv() => run.audio_finished(clock.now_ms()),
+            _ = watch_tick.tick() => {
+                let at_ms = clock.now_ms();
+                for fx in run.session_mut().handle(Input::Tick { at_ms }) {
+                    if let crate::session::Effect::Notice { text, .. } = fx {
+                        tracing::warn!("{text}");
+                    }
+                }
+            }
             _ = timer => wake = None,
             stop = signals.recv() => break Err(Stopped::Signal(stop)),
         }

@@ -147,8 +147,12 @@ impl App {
     /// Advances the core's clock without forcing a frame: only a visible change
     /// (the status text) redraws, so an idle screen stays still.
     pub fn tick(&mut self, at_ms: u64) {
-        // A tick changes only the clock: there is nothing to do.
-        let _ = self.session.handle(Input::Tick { at_ms });
+        // A tick moves the clock; its only effect is a notice (a stalled server).
+        let fx = self.session.handle(Input::Tick { at_ms });
+        if !fx.is_empty() {
+            let requests = self.effects(fx);
+            debug_assert!(requests.is_empty(), "a tick asks nothing of the edges");
+        }
     }
 
     /// Feeds the core and turns its effects into requests.
