@@ -33,7 +33,8 @@
 //! |---|---|
 //! | `send JSON` | send a client event. It is validated when the script is read: one invalid event and nothing of the script runs |
 //! | `say TEXT` | a user text message (`conversation.item.create`) then `response.create`; `say "…"` for text with `#` or edge spaces |
-//! | `expect TYPE [CONDITION…] [within D]` | wait for a server event of that type satisfying every condition |
+//! | `expect TYPE [CONDITION…] [within D]` | wait for a server event of that type satisfying every condition (bound to the script's own responses after a request, see below) |
+//! | `expect any TYPE [CONDITION…] [within D]` | the same, matching events of any response |
 //! | `transcript user\|assistant MATCHER [within D]` | wait until the latest completed transcript (or text) of that role matches |
 //! | `sleep D` | pause |
 //! | `audio FILE` | stream a WAV file into the microphone in real time (relative to the script); the next step starts when it has played |
@@ -55,6 +56,18 @@
 //! only when B came after A; two `expect response.done` lines need two responses.
 //! Events that arrived before the step started count, so an expect after a `say`
 //! never misses a fast answer.
+//!
+//! ## Bound expectations
+//!
+//! After `say` or a sent `response.create` (a request), response-scoped events
+//! (`response.*`, and `conversation.item.*` of items a response produced) satisfy an
+//! `expect` only when they belong to a response created by a request of that step or
+//! later: the first `response.created` after the request that no earlier request took,
+//! of the same kind (in the conversation or out of band, with the request's
+//! `metadata` if it had one). `on-call` follow-ups are requests too. `transcript
+//! assistant` is bound likewise. `expect any TYPE` is never bound; nor are steps
+//! before the first request or after `audio`, `silence` or a sent
+//! `input_audio_buffer.append`/`commit`, until the next request.
 //!
 //! An `error` event does not fail an expect by itself: it is reported in the
 //! failure text (and in the run's notes). To require one, write `expect error`.
@@ -101,6 +114,7 @@
 //! events so [`compare_server_events`] can report what a replay did differently.
 //! [`render_script`] prints the same plan as an editable script.
 
+mod binding;
 mod budget;
 mod compare;
 mod condition;

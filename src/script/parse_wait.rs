@@ -19,6 +19,8 @@ fn bad(at: usize, message: impl Into<String>, hint: impl Into<String>) -> Bad {
 /// `expect TYPE …`; the cursor is past the keyword.
 pub fn parse_expect(c: &mut Cursor<'_>) -> Result<Step, Vec<Bad>> {
     c.skip_ws();
+    let any_response = c.eat("any ");
+    c.skip_ws();
     let type_at = c.pos();
     let event_type = if c.peek() == Some('"') {
         // A quoted type is taken as written: a type this version does not know yet.
@@ -63,6 +65,7 @@ pub fn parse_expect(c: &mut Cursor<'_>) -> Result<Step, Vec<Bad>> {
         event_type,
         conditions,
         within_ms,
+        any_response,
     }))
 }
 

@@ -13,11 +13,12 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+use super::binding::Requests;
 use super::budget::Budgets;
 use super::event_types::match_name;
 use super::outcome::{Action, Failure, Outcome, SeenEvent};
 use super::step::{Located, Script, Step};
-use super::waits::{find_match, timed_out, transcript_matches, WaitContext};
+use super::waits::{find_match, timed_out, transcript_matches, Bound, WaitContext};
 use crate::protocol::client_event::ClientEvent;
 use crate::session::summary::one_line;
 use crate::session::{Effect, Input, Session, SessionOptions};
@@ -55,6 +56,12 @@ pub struct ScriptRun {
     /// Call ids answered automatically, so a repeated `response.done` is not answered twice.
     answered: HashSet<String>,
     budgets: Budgets,
+    /// Every `response.create` the run sent, to know which responses are its own.
+    requests: Requests,
+    /// Response-scoped waits accept responses of requests from this one on; `None`
+    /// (before the first request, and after audio that may start turns by itself)
+    /// accepts any response.
+    bound_from: Option<usize>,
     /// Sends decided between polls (auto-answers), handed out by the next poll.
     outbox: Vec<Action>,
     failure: Option<Failure>,
@@ -82,6 +89,8 @@ impl ScriptRun {
             on_call: HashMap::new(),
             answered: HashSet::new(),
             budgets: Budgets::default(),
+            requests: Requests::default(),
+            bound_from: None,
             outbox: Vec::new(),
             failure: None,
             notes: Vec::new(),
@@ -119,7 +128,9 @@ impl ScriptRun {
                     } else if now_ms >= deadline {
                         let errors = &self.session.errors()
                             [errors_before.min(self.session.errors().len())..];
+                        let bound = self.bound();
                         let cx = WaitContext {
+                            bound: bound.as_ref(),
                             events: &self.events,
                             cursor: self.cursor,
                             last_match: self.last_match,
@@ -223,11 +234,13 @@ impl ScriptRun {
                     at_ms: now,
                     raw: text.clone(),
                 });
+                self.note_sent(&text, true);
                 out.push(Action::Send(text));
                 self.advance();
             }
             Step::Say(text) => {
                 self.send_event(now, ClientEvent::user_text(text), line, out);
+                self.bound_from = Some(self.requests.len());
                 self.send_event(now, ClientEvent::response_create(), line, out);
                 self.advance();
             }
@@ -235,10 +248,12 @@ impl ScriptRun {
             Step::Transcript { within_ms, .. } => self.wait(now, within_ms),
             Step::Sleep(ms) => self.state = State::Sleeping { until: now + ms },
             Step::Audio(path) => {
+                self.bound_from = None;
                 out.push(Action::StreamAudio { path, line });
                 self.state = State::Streaming;
             }
             Step::Silence(ms) => {
+                self.bound_from = None;
                 out.push(Action::StreamSilence { ms });
                 self.state = State::Streaming;
             }
@@ -265,11 +280,39 @@ impl ScriptRun {
         };
     }
 
+    /// The responses response-scoped waits accept now, when bound.
+    fn bound(&self) -> Option<Bound> {
+        self.bound_from
+            .map(|from| Bound::new(&self.requests, &self.events, from))
+    }
+
+    /// Keeps track of what a sent event means for binding: a `response.create` is a
+    /// request (and, from a step, binds later waits to it); sent audio may start a
+    /// turn by itself, so it unbinds.
+    fn note_sent(&mut self, text: &str, from_step: bool) {
+        let Ok(value) = serde_json::from_str::<Value>(text) else {
+            return;
+        };
+        match value.get("type").and_then(Value::as_str) {
+            Some("response.create") => {
+                if from_step {
+                    self.bound_from = Some(self.requests.len());
+                }
+                self.requests.sent(self.events.len(), &value);
+            }
+            Some("input_audio_buffer.append" | "input_audio_buffer.commit") if from_step => {
+                self.bound_from = None;
+            }
+            _ => {}
+        }
+    }
+
     /// Checks the current wait; a matched `expect` moves the cursor past its event.
     fn wait_satisfied(&mut self) -> bool {
+        let bound = self.bound();
         let Located { line, step } = &self.steps[self.pc];
         match step {
-            Step::Expect(exp) => match find_match(&self.events, self.cursor, exp) {
+            Step::Expect(exp) => match find_match(&self.events, self.cursor, exp, bound.as_ref()) {
                 Some(i) => {
                     self.cursor = i + 1;
                     self.last_match = Some((*line, i));
@@ -278,7 +321,7 @@ impl ScriptRun {
                 None => false,
             },
             Step::Transcript { role, matcher, .. } => {
-                transcript_matches(&self.session, *role, matcher)
+                transcript_matches(&self.session, *role, matcher, bound.as_ref())
             }
             _ => true,
         }
@@ -329,7 +372,10 @@ impl ScriptRun {
         let what = event.type_name();
         for fx in self.session.handle(Input::Send { at_ms: now, event }) {
             match fx {
-                Effect::Send { text } => out.push(Action::Send(text)),
+                Effect::Send { text } => {
+                    self.note_sent(&text, false);
+                    out.push(Action::Send(text));
+                }
                 Effect::Rejected { error } if self.failure.is_none() => {
                     self.failure = Some(Failure {
                         line,

@@ -114,6 +114,10 @@ pub struct Expectation {
     pub conditions: Vec<Condition>,
     /// How long to wait; the script's `timeout` when `None`.
     pub within_ms: Option<u64>,
+    /// `expect any TYPE`: any response's events match. Without it, after a `say` or a
+    /// sent `response.create`, response-scoped events must belong to a response the
+    /// script's own requests created (see `binding`).
+    pub any_response: bool,
 }
 
 impl Expectation {
@@ -182,7 +186,8 @@ impl fmt::Display for Step {
             Step::Send { text, .. } => write!(f, "{kw} {text}"),
             Step::Say(text) => write!(f, "{kw} {}", quote_if_needed(text)),
             Step::Expect(e) => {
-                write!(f, "{kw} {}", render_event_type(&e.event_type))?;
+                let any = if e.any_response { "any " } else { "" };
+                write!(f, "{kw} {any}{}", render_event_type(&e.event_type))?;
                 for c in &e.conditions {
                     write!(f, " {c}")?;
                 }
