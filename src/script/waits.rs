@@ -1,7 +1,7 @@
 //! Evaluating `expect` and `transcript` against what has arrived, and explaining a
 //! wait that timed out: the nearest misses, or why nothing could match.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::binding::{item_responses, response_of, Requests};
 use super::outcome::{Failure, SeenEvent};
@@ -19,6 +19,8 @@ const SHOWN: usize = 3;
 pub struct Bound {
     pub ids: Vec<String>,
     pub items: HashMap<String, String>,
+    /// Responses whose `response.created` arrived; others cannot be judged and pass.
+    pub created: HashSet<String>,
 }
 
 impl Bound {
@@ -26,12 +28,20 @@ impl Bound {
         Bound {
             ids: requests.bound_ids(events, from),
             items: item_responses(events),
+            created: events
+                .iter()
+                .filter(|e| e.event_type == "response.created")
+                .filter_map(|e| e.value.pointer("/response/id").and_then(|v| v.as_str()))
+                .map(str::to_string)
+                .collect(),
         }
     }
 
-    /// Whether the event is not response-scoped or belongs to an accepted response.
+    /// Whether the event is not response-scoped, belongs to an accepted response, or
+    /// to one whose `response.created` never came (nothing tells whose it is).
     pub fn admits(&self, event: &SeenEvent) -> bool {
-        response_of(event, &self.items).is_none_or(|id| self.ids.iter().any(|b| b == id))
+        response_of(event, &self.items)
+            .is_none_or(|id| !self.created.contains(id) || self.ids.iter().any(|b| b == id))
     }
 }
 
