@@ -116,6 +116,7 @@
 
 mod binding;
 mod budget;
+mod calls;
 mod compare;
 mod condition;
 mod cursor;
@@ -123,8 +124,10 @@ mod error;
 mod event_types;
 mod from_recording;
 mod lexer;
+mod negatives;
 mod outcome;
 mod parse;
+mod parse_calls;
 mod parse_wait;
 mod pattern;
 mod run;
@@ -142,4 +145,6 @@ pub use outcome::{Action, Failure, Outcome, SeenEvent};
 pub use parse::parse_script;
 pub use pattern::Pattern;
 pub use run::ScriptRun;
-pub use step::{render_ms, Expectation, Located, Script, Speaker, Step, TextMatcher};
+pub use step::{
+    render_ms, CallRule, Expectation, ExpectedCall, Located, Script, Speaker, Step, TextMatcher,
+};

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::binding::{item_responses, response_of, Requests};
+use super::calls::{calls_of, describe};
 use super::outcome::{Failure, SeenEvent};
 use super::step::{Expectation, Located, Speaker, Step, TextMatcher};
 use super::transcripts::latest;
@@ -96,6 +97,7 @@ pub fn timed_out(step: &Located<Step>, cx: &WaitContext<'_>) -> Failure {
     let mut got = match &step.step {
         Step::Expect(exp) => expect_got(exp, cx),
         Step::Transcript { role, .. } => transcript_got(*role, cx),
+        Step::ExpectCalls { .. } => calls_got(cx),
         other => format!("{} did not finish", other.keyword()),
     };
     for e in cx.errors {
@@ -193,4 +195,36 @@ fn transcript_got(role: Speaker, cx: &WaitContext<'_>) -> String {
         });
     }
     got
+}
+
+fn calls_got(cx: &WaitContext<'_>) -> String {
+    let dones: Vec<(usize, &SeenEvent)> = cx
+        .events
+        .iter()
+        .enumerate()
+        .skip(cx.cursor)
+        .filter(|(_, e)| e.event_type == "response.done")
+        .filter(|(_, e)| cx.bound.is_none_or(|b| b.admits(e)))
+        .collect();
+    if dones.is_empty() {
+        return format!(
+            "no response.done in {} ms ({} server events received)",
+            cx.waited_ms,
+            cx.events.len()
+        );
+    }
+    let mut lines = vec![format!(
+        "{} response(s) finished with other calls; the last {}:",
+        dones.len(),
+        dones.len().min(SHOWN)
+    )];
+    for (i, e) in dones.iter().rev().take(SHOWN).rev() {
+        lines.push(format!(
+            "#{} at {} ms: {}",
+            i + 1,
+            e.at_ms,
+            one_line(&describe(&calls_of(&e.value)), 200)
+        ));
+    }
+    lines.join("\n")
 }
