@@ -39,7 +39,10 @@
 //! | `sleep D` | pause |
 //! | `audio FILE` | stream a WAV file into the microphone in real time (relative to the script); the next step starts when it has played |
 //! | `silence D` | stream silence into the microphone for that long |
-//! | `on-call NAME OUTPUT` | from here on, answer every call to function NAME with OUTPUT, then `response.create` |
+//! | `on-call NAME [delay D] [error] OUTPUT` | from here on, answer every call to function NAME with OUTPUT (`{{path}}` is that argument of the call), then `response.create` |
+//! | `expect no [any] TYPE [CONDITION…] within D` | a quiet window: no such event during D |
+//! | `forbid TYPE [CONDITION…]` | no such event anywhere in the run, wherever the line is |
+//! | `expect calls NAME [{JSON}]… [within D]` | one response made exactly these calls, in any order, each call's arguments containing the JSON |
 //! | `budget D` / `budget off` | from here on, fail when a turn's first output comes later than D |
 //! | `timeout D` | how long later `expect` and `transcript` steps wait (the runner's default until then) |
 //!
@@ -98,7 +101,14 @@
 //! is the JSON as written, or the text of a JSON string, or the rest of the line),
 //! then a single `response.create`. Waiting for `response.done` means the follow-up
 //! never collides with the response still running. A later `on-call` for the same
-//! name replaces the output.
+//! name replaces the output. `{{city}}` or `{{geo.lat}}` in the output is replaced by
+//! that argument of the call (a string's text, else its JSON); `delay 300ms` holds
+//! the answers of that response (all of them, then the one `response.create`);
+//! `error` sends `{"error": OUTPUT}`.
+//!
+//! `expect calls get_weather {"city":"Paris"} get_time` waits for one `response.done`
+//! whose function calls are exactly these, in any order (parallel tool calls); the
+//! JSON is a subset of the call's arguments (objects by key, arrays by index).
 //!
 //! ## Budgets
 //!

@@ -64,3 +64,9 @@ fn parallel_calls_with_a_preamble_are_checked_as_a_set_and_answered_once() {
         "{client:?}"
     );
 }
+
+#[test]
+fn negatives_hold_against_the_mock() {
+    let err = assert_passes("negatives.rtc");
+    assert!(err.contains("passed: 8 of 8 steps"), "{err}");
+}
