@@ -68,5 +68,5 @@ fn parallel_calls_with_a_preamble_are_checked_as_a_set_and_answered_once() {
 #[test]
 fn negatives_hold_against_the_mock() {
     let err = assert_passes("negatives.rtc");
-    assert!(err.contains("passed: 8 of 8 steps"), "{err}");
+    assert!(err.contains("passed: 9 of 9 steps"), "{err}");
 }
