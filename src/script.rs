@@ -33,12 +33,16 @@
 //! |---|---|
 //! | `send JSON` | send a client event. It is validated when the script is read: one invalid event and nothing of the script runs |
 //! | `say TEXT` | a user text message (`conversation.item.create`) then `response.create`; `say "…"` for text with `#` or edge spaces |
-//! | `expect TYPE [CONDITION…] [within D]` | wait for a server event of that type satisfying every condition |
+//! | `expect TYPE [CONDITION…] [within D]` | wait for a server event of that type satisfying every condition (bound to the script's own responses after a request, see below) |
+//! | `expect any TYPE [CONDITION…] [within D]` | the same, matching events of any response |
 //! | `transcript user\|assistant MATCHER [within D]` | wait until the latest completed transcript (or text) of that role matches |
 //! | `sleep D` | pause |
 //! | `audio FILE` | stream a WAV file into the microphone in real time (relative to the script); the next step starts when it has played |
 //! | `silence D` | stream silence into the microphone for that long |
-//! | `on-call NAME OUTPUT` | from here on, answer every call to function NAME with OUTPUT, then `response.create` |
+//! | `on-call NAME [delay D] [error] OUTPUT` | from here on, answer every call to function NAME with OUTPUT (`{{path}}` is that argument of the call), then `response.create` |
+//! | `expect no [any] TYPE [CONDITION…] within D` | a quiet window: no such event during D |
+//! | `forbid TYPE [CONDITION…]` | no such event anywhere in the run, wherever the line is |
+//! | `expect calls NAME [{JSON}]… [within D]` | one response made exactly these calls, in any order, each call's arguments containing the JSON |
 //! | `budget D` / `budget off` | from here on, fail when a turn's first output comes later than D |
 //! | `timeout D` | how long later `expect` and `transcript` steps wait (the runner's default until then) |
 //!
@@ -55,6 +59,18 @@
 //! only when B came after A; two `expect response.done` lines need two responses.
 //! Events that arrived before the step started count, so an expect after a `say`
 //! never misses a fast answer.
+//!
+//! ## Bound expectations
+//!
+//! After `say` or a sent `response.create` (a request), response-scoped events
+//! (`response.*`, and `conversation.item.*` of items a response produced) satisfy an
+//! `expect` only when they belong to a response created by a request of that step or
+//! later: the first `response.created` after the request that no earlier request took,
+//! of the same kind (in the conversation or out of band, with the request's
+//! `metadata` if it had one). `on-call` follow-ups are requests too. `transcript
+//! assistant` is bound likewise. `expect any TYPE` is never bound; nor are steps
+//! before the first request or after `audio`, `silence` or a sent
+//! `input_audio_buffer.append`/`commit`, until the next request.
 //!
 //! An `error` event does not fail an expect by itself: it is reported in the
 //! failure text (and in the run's notes). To require one, write `expect error`.
@@ -85,7 +101,14 @@
 //! is the JSON as written, or the text of a JSON string, or the rest of the line),
 //! then a single `response.create`. Waiting for `response.done` means the follow-up
 //! never collides with the response still running. A later `on-call` for the same
-//! name replaces the output.
+//! name replaces the output. `{{city}}` or `{{geo.lat}}` in the output is replaced by
+//! that argument of the call (a string's text, else its JSON); `delay 300ms` holds
+//! the answers of that response (all of them, then the one `response.create`);
+//! `error` sends `{"error": OUTPUT}`.
+//!
+//! `expect calls get_weather {"city":"Paris"} get_time` waits for one `response.done`
+//! whose function calls are exactly these, in any order (parallel tool calls); the
+//! JSON is a subset of the call's arguments (objects by key, arrays by index).
 //!
 //! ## Budgets
 //!
@@ -101,7 +124,9 @@
 //! events so [`compare_server_events`] can report what a replay did differently.
 //! [`render_script`] prints the same plan as an editable script.
 
+mod binding;
 mod budget;
+mod calls;
 mod compare;
 mod condition;
 mod cursor;
@@ -109,8 +134,10 @@ mod error;
 mod event_types;
 mod from_recording;
 mod lexer;
+mod negatives;
 mod outcome;
 mod parse;
+mod parse_calls;
 mod parse_wait;
 mod pattern;
 mod run;
@@ -128,4 +155,6 @@ pub use outcome::{Action, Failure, Outcome, SeenEvent};
 pub use parse::parse_script;
 pub use pattern::Pattern;
 pub use run::ScriptRun;
-pub use step::{render_ms, Expectation, Located, Script, Speaker, Step, TextMatcher};
+pub use step::{
+    render_ms, CallRule, Expectation, ExpectedCall, Located, Script, Speaker, Step, TextMatcher,
+};

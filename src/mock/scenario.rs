@@ -21,6 +21,14 @@
 //! call = "generate_horoscope"       # call this configured tool…
 //! arguments = { sign = "Aquarius" } # …with these arguments (else generated from its schema)
 //!
+//! [[reply]]
+//! when = "(?i)trip"
+//! preamble = "Let me check."        # a short message first, in the same response…
+//! calls = [                         # …then several calls at once (parallel tool calls)
+//!   { name = "get_weather", arguments = { city = "Paris" } },
+//!   { name = "get_time" },
+//! ]
+//!
 //! [[fault]]
 //! after_events = 5                  # once the mock has sent 5 events…
 //! action = "close_data_channel"     # …close the channel (send_malformed, send_unknown,
@@ -98,6 +106,19 @@ pub struct ReplyRule {
     pub text: Option<String>,
     pub call: Option<String>,
     pub arguments: Option<Map<String, Value>>,
+    /// Several tool calls in one response (parallel tool calls).
+    pub calls: Option<Vec<CallSpec>>,
+    /// A short message said before the call(s), in the same response.
+    pub preamble: Option<String>,
+}
+
+/// One call of a rule's `calls`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSpec {
+    pub name: String,
+    /// Arguments (the rest generated from the tool's schema).
+    pub arguments: Option<Map<String, Value>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -169,6 +190,24 @@ impl Scenario {
     fn check(&self) -> Result<(), String> {
         for (i, rule) in self.replies.iter().enumerate() {
             let n = i + 1;
+            if rule.calls.as_ref().is_some_and(Vec::is_empty) {
+                return Err(format!(
+                    "reply rule {n} has an empty `calls`: list at least one call"
+                ));
+            }
+            if rule.calls.is_some() && (rule.text.is_some() || rule.call.is_some()) {
+                return Err(format!(
+                    "reply rule {n} has `calls` with `text` or `call`: put every call in `calls`"
+                ));
+            }
+            if rule.preamble.is_some() && rule.call.is_none() && rule.calls.is_none() {
+                return Err(format!(
+                    "reply rule {n} has a `preamble` without `call` or `calls`: a preamble comes before tool calls"
+                ));
+            }
+            if rule.calls.is_some() {
+                continue;
+            }
             match (&rule.text, &rule.call) {
                 (Some(_), Some(_)) => {
                     return Err(format!(
@@ -239,7 +278,10 @@ mod tests {
             .join("\n");
         let s = Scenario::parse(&example).expect("doc example parses");
         assert_eq!(s.seed, Some(7));
-        assert_eq!(s.replies.len(), 2);
+        assert_eq!(s.replies.len(), 3);
+        let trip = s.reply_for("plan my trip").unwrap();
+        assert_eq!(trip.preamble.as_deref(), Some("Let me check."));
+        assert_eq!(trip.calls.as_ref().map(Vec::len), Some(2));
         assert_eq!(s.faults[0].action, FaultAction::CloseDataChannel);
         assert_eq!(s.signaling.calls_status, Some(429));
         assert_eq!(

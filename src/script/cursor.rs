@@ -23,6 +23,11 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
+    /// Back to an earlier position (from [`Cursor::pos`]).
+    pub fn rewind(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
     pub fn skip_ws(&mut self) {
         let rest = &self.text[self.pos..];
         self.pos += rest.len() - rest.trim_start().len();
@@ -32,6 +37,11 @@ impl<'a> Cursor<'a> {
     pub fn at_end(&mut self) -> bool {
         self.skip_ws();
         self.pos >= self.text.len()
+    }
+
+    /// What is left, untrimmed, without moving.
+    pub fn text_rest(&self) -> &'a str {
+        &self.text[self.pos..]
     }
 
     pub fn peek(&self) -> Option<char> {

@@ -153,6 +153,7 @@ pub fn script_from_recording(rec: &Recording, fast: bool) -> ReplayPlan {
                         event_type: name,
                         conditions: Vec::new(),
                         within_ms: None,
+                        any_response: false,
                     })));
                 } else {
                     drafts.push(Draft::Observed(name));

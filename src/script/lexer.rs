@@ -10,6 +10,7 @@ pub const KEYWORDS: &[&str] = &[
     "send",
     "say",
     "expect",
+    "forbid",
     "sleep",
     "audio",
     "silence",
@@ -25,7 +26,7 @@ pub const KEYWORDS: &[&str] = &[
 /// Steps whose argument is JSON that may span lines.
 const MULTI_LINE: &[&str] = &["send", "on-call"];
 /// Steps whose arguments may hold `~/regex/`, inside which `#` is not a comment.
-const WITH_REGEX: &[&str] = &["expect", "transcript"];
+const WITH_REGEX: &[&str] = &["expect", "forbid", "transcript"];
 
 /// One step's text, comments removed, continuation lines joined with `\n`.
 #[derive(Debug, Clone)]

@@ -12,13 +12,13 @@ use super::error::{ScriptError, ScriptProblem};
 use super::event_types::distance;
 use super::lexer::{logical_lines, Logical, KEYWORDS};
 use super::parse_wait::{parse_expect, parse_transcript};
-use super::step::{Located, Script, Step};
+use super::step::{CallRule, Located, Script, Step};
 use crate::protocol::validate::{validate_client_text, ValidationError};
 use crate::protocol::Dialect;
 
 const DURATION_HINT: &str = "write a duration with a unit, such as 500ms, 5s or 1m30s";
 const STEPS: &str =
-    "send, say, expect, sleep, audio, silence, on-call, transcript, budget, timeout";
+    "send, say, expect, forbid, sleep, audio, silence, on-call, transcript, budget, timeout";
 
 /// Parses a script; `name` (usually the file name) prefixes every problem.
 pub fn parse_script(text: &str, name: &str) -> Result<Script, ScriptError> {
@@ -143,6 +143,14 @@ fn step(
             .map_err(one)
         }
         "expect" => parse_expect(c).map_err(many),
+        "forbid" => match parse_expect(c).map_err(many)? {
+            Step::Expect(e) if e.within_ms.is_none() && !e.any_response => Ok(Step::Forbid(e)),
+            _ => Err(one(bad(
+                kw_at,
+                "forbid takes an event type and conditions, nothing else",
+                "write forbid error, or forbid response.done response.status=failed; it covers the whole run",
+            ))),
+        },
         "transcript" => parse_transcript(c).map_err(many),
         "sleep" | "silence" | "timeout" | "budget" => {
             let (d_at, d) = c.rest();
@@ -286,8 +294,9 @@ fn send(
     }
 }
 
-/// `on-call NAME OUTPUT`: JSON objects and arrays must be valid JSON (sent compact);
-/// a JSON string gives its text; anything else is taken as written.
+/// `on-call NAME [delay D] [error] OUTPUT`: JSON objects and arrays must be valid
+/// JSON (sent compact); a JSON string gives its text; anything else is taken as
+/// written. With a delay or `error` it is a [`Step::OnCallRule`].
 fn on_call(c: &mut Cursor<'_>) -> Result<Step, Bad> {
     let (name_at, name) = c.word();
     let valid_name = !name.is_empty()
@@ -306,6 +315,23 @@ fn on_call(c: &mut Cursor<'_>) -> Result<Step, Bad> {
             "write on-call get_weather {\"temperature_c\": 21} (names are letters, digits, _ and -)",
         ));
     }
+    let mut delay_ms = 0;
+    let mut error = false;
+    loop {
+        c.skip_ws();
+        let save = c.pos();
+        match c.word().1 {
+            "delay" => {
+                let (d_at, d) = c.word();
+                delay_ms = parse_duration(d_at, d)?;
+            }
+            "error" => error = true,
+            _ => {
+                c.rewind(save);
+                break;
+            }
+        }
+    }
     c.skip_ws();
     let out_at = c.pos();
     let output = match c.peek() {
@@ -315,6 +341,14 @@ fn on_call(c: &mut Cursor<'_>) -> Result<Step, Bad> {
                 format!("on-call {name} needs the output to answer with"),
                 format!("write on-call {name} {{\"temperature_c\": 21}}"),
             ))
+        }
+        // A template whose placeholders make it invalid JSON is taken as text.
+        Some('{' | '[')
+            if c.text_rest().contains("{{")
+                && serde_json::from_str::<Value>(c.text_rest().trim()).is_err() =>
+        {
+            let (_, text) = c.rest();
+            text.to_string()
         }
         Some('{' | '[') => {
             let v = c.json()?;
@@ -333,6 +367,14 @@ fn on_call(c: &mut Cursor<'_>) -> Result<Step, Bad> {
             text_arg(out_at, text, "", "")?
         }
     };
+    if delay_ms > 0 || error {
+        return Ok(Step::OnCallRule(CallRule {
+            name: name.to_string(),
+            output,
+            delay_ms,
+            error,
+        }));
+    }
     Ok(Step::OnCall {
         name: name.to_string(),
         output,

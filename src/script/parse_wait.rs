@@ -7,6 +7,7 @@ use super::condition::{Condition, JsonPath, Op};
 use super::cursor::{Bad, Cursor};
 use super::event_types::{ga_name, is_client_type, suggest_server_type};
 use super::parse::parse_duration;
+use super::parse_calls::parse_calls;
 use super::step::{Expectation, Speaker, Step, TextMatcher};
 
 const CONDITION_HINT: &str =
@@ -18,6 +19,14 @@ fn bad(at: usize, message: impl Into<String>, hint: impl Into<String>) -> Bad {
 
 /// `expect TYPE …`; the cursor is past the keyword.
 pub fn parse_expect(c: &mut Cursor<'_>) -> Result<Step, Vec<Bad>> {
+    c.skip_ws();
+    let kw_at = c.pos();
+    if c.eat("calls ") || c.text_rest().trim_end() == "calls" && c.eat("calls") {
+        return parse_calls(c).map_err(|b| vec![b]);
+    }
+    let negative = c.eat("no ");
+    c.skip_ws();
+    let any_response = c.eat("any ");
     c.skip_ws();
     let type_at = c.pos();
     let event_type = if c.peek() == Some('"') {
@@ -56,14 +65,27 @@ pub fn parse_expect(c: &mut Cursor<'_>) -> Result<Step, Vec<Bad>> {
             }
         }
     }
+    if negative && within_ms.is_none() {
+        problems.push(bad(
+            kw_at,
+            "`expect no` needs the length of its quiet window",
+            "write expect no error within 2s",
+        ));
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(Step::Expect(Expectation {
+    let e = Expectation {
         event_type,
         conditions,
         within_ms,
-    }))
+        any_response,
+    };
+    Ok(if negative {
+        Step::ExpectNo(e)
+    } else {
+        Step::Expect(e)
+    })
 }
 
 /// The GA name of an unquoted type, or why it is not one.
@@ -152,7 +174,7 @@ fn next_clause(c: &mut Cursor<'_>, within_ms: &mut Option<u64>) -> Result<Option
 }
 
 /// `within D`: the duration is one word (`1m30s`, not `1m 30s`).
-fn parse_within(c: &mut Cursor<'_>) -> Result<u64, Bad> {
+pub fn parse_within(c: &mut Cursor<'_>) -> Result<u64, Bad> {
     let (at, word) = c.word();
     parse_duration(at, word)
 }

@@ -13,11 +13,14 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+use super::binding::Requests;
 use super::budget::Budgets;
+use super::calls::{answers_for, calls_match, calls_of};
 use super::event_types::match_name;
+use super::negatives::{forbidden, quiet_broken};
 use super::outcome::{Action, Failure, Outcome, SeenEvent};
-use super::step::{Located, Script, Step};
-use super::waits::{find_match, timed_out, transcript_matches, WaitContext};
+use super::step::{CallRule, Expectation, Located, Script, Step};
+use super::waits::{find_match, timed_out, transcript_matches, Bound, WaitContext};
 use crate::protocol::client_event::ClientEvent;
 use crate::session::summary::one_line;
 use crate::session::{Effect, Input, Session, SessionOptions};
@@ -31,6 +34,11 @@ enum State {
     },
     /// Audio or silence is streaming; `audio_finished` ends it.
     Streaming,
+    /// `expect no`: no matching event from `from_event` on until `until`.
+    Quiet {
+        from_event: usize,
+        until: u64,
+    },
     Waiting {
         started: u64,
         deadline: u64,
@@ -50,11 +58,21 @@ pub struct ScriptRun {
     cursor: usize,
     /// (line, event index) of the last `expect` that matched.
     last_match: Option<(usize, usize)>,
-    /// `on-call` rules in force: function name → output.
-    on_call: HashMap<String, String>,
+    /// `on-call` rules in force, by function name.
+    on_call: HashMap<String, CallRule>,
+    /// Answers held by an `on-call … delay D`: (when to send, the events).
+    delayed: Option<(u64, Vec<ClientEvent>)>,
+    /// `forbid` steps, wherever they are in the script: they cover the whole run.
+    forbids: Vec<(usize, Expectation)>,
     /// Call ids answered automatically, so a repeated `response.done` is not answered twice.
     answered: HashSet<String>,
     budgets: Budgets,
+    /// Every `response.create` the run sent, to know which responses are its own.
+    requests: Requests,
+    /// Response-scoped waits accept responses of requests from this one on; `None`
+    /// (before the first request, and after audio that may start turns by itself)
+    /// accepts any response.
+    bound_from: Option<usize>,
     /// Sends decided between polls (auto-answers), handed out by the next poll.
     outbox: Vec<Action>,
     failure: Option<Failure>,
@@ -70,6 +88,14 @@ impl ScriptRun {
             dialect: script.dialect,
             ..SessionOptions::default()
         });
+        let forbids = script
+            .steps
+            .iter()
+            .filter_map(|l| match &l.step {
+                Step::Forbid(e) => Some((l.line, e.clone())),
+                _ => None,
+            })
+            .collect();
         ScriptRun {
             steps: script.steps,
             timeout_ms: default_timeout_ms,
@@ -80,8 +106,12 @@ impl ScriptRun {
             cursor: 0,
             last_match: None,
             on_call: HashMap::new(),
+            delayed: None,
+            forbids,
             answered: HashSet::new(),
             budgets: Budgets::default(),
+            requests: Requests::default(),
+            bound_from: None,
             outbox: Vec::new(),
             failure: None,
             notes: Vec::new(),
@@ -96,6 +126,19 @@ impl ScriptRun {
             return out;
         }
         let _ = self.session.handle(Input::Tick { at_ms: now_ms });
+        match self.delayed.take() {
+            Some((due, events)) if now_ms >= due => {
+                let line = self.current_line().unwrap_or(0);
+                for ev in events {
+                    self.send_event(now_ms, ev, line, &mut out);
+                }
+            }
+            Some((due, events)) => {
+                out.push(Action::WakeAt(due));
+                self.delayed = Some((due, events));
+            }
+            None => {}
+        }
         loop {
             if self.failure.is_some() || self.pc >= self.steps.len() {
                 self.finish(&mut out);
@@ -109,6 +152,16 @@ impl ScriptRun {
                     return out;
                 }
                 State::Streaming => return out,
+                State::Quiet { from_event, until } => {
+                    if let Some(f) = self.quiet_broken(from_event) {
+                        self.failure = Some(f);
+                    } else if now_ms >= until {
+                        self.advance();
+                    } else {
+                        out.push(Action::WakeAt(until));
+                        return out;
+                    }
+                }
                 State::Waiting {
                     started,
                     deadline,
@@ -119,7 +172,9 @@ impl ScriptRun {
                     } else if now_ms >= deadline {
                         let errors = &self.session.errors()
                             [errors_before.min(self.session.errors().len())..];
+                        let bound = self.bound();
                         let cx = WaitContext {
+                            bound: bound.as_ref(),
                             events: &self.events,
                             cursor: self.cursor,
                             last_match: self.last_match,
@@ -166,6 +221,9 @@ impl ScriptRun {
             event_type,
             value,
         });
+        if self.failure.is_none() && !self.done {
+            self.failure = forbidden(&self.forbids, &self.events);
+        }
         if self.failure.is_none() {
             self.failure = self.budgets.check(self.session.turns().all());
         }
@@ -223,27 +281,49 @@ impl ScriptRun {
                     at_ms: now,
                     raw: text.clone(),
                 });
+                self.note_sent(&text, true);
                 out.push(Action::Send(text));
                 self.advance();
             }
             Step::Say(text) => {
                 self.send_event(now, ClientEvent::user_text(text), line, out);
+                self.bound_from = Some(self.requests.len());
                 self.send_event(now, ClientEvent::response_create(), line, out);
                 self.advance();
             }
             Step::Expect(ref e) => self.wait(now, e.within_ms),
+            Step::ExpectCalls { within_ms, .. } => self.wait(now, within_ms),
+            Step::ExpectNo(e) => {
+                self.state = State::Quiet {
+                    from_event: self.events.len(),
+                    until: now.saturating_add(e.within_ms.unwrap_or(self.timeout_ms)),
+                }
+            }
+            Step::Forbid(_) => self.advance(),
             Step::Transcript { within_ms, .. } => self.wait(now, within_ms),
             Step::Sleep(ms) => self.state = State::Sleeping { until: now + ms },
             Step::Audio(path) => {
+                self.bound_from = None;
                 out.push(Action::StreamAudio { path, line });
                 self.state = State::Streaming;
             }
             Step::Silence(ms) => {
+                self.bound_from = None;
                 out.push(Action::StreamSilence { ms });
                 self.state = State::Streaming;
             }
             Step::OnCall { name, output } => {
-                self.on_call.insert(name, output);
+                let rule = CallRule {
+                    name: name.clone(),
+                    output,
+                    delay_ms: 0,
+                    error: false,
+                };
+                self.on_call.insert(name, rule);
+                self.advance();
+            }
+            Step::OnCallRule(rule) => {
+                self.on_call.insert(rule.name.clone(), rule);
                 self.advance();
             }
             Step::Budget(ms) => {
@@ -265,11 +345,50 @@ impl ScriptRun {
         };
     }
 
+    /// The failure of the current `expect no` if an event broke its quiet window.
+    fn quiet_broken(&self, from_event: usize) -> Option<crate::script::Failure> {
+        let bound = self.bound();
+        quiet_broken(
+            &self.steps[self.pc],
+            &self.events,
+            from_event,
+            bound.as_ref(),
+        )
+    }
+
+    /// The responses response-scoped waits accept now, when bound.
+    fn bound(&self) -> Option<Bound> {
+        self.bound_from
+            .map(|from| Bound::new(&self.requests, &self.events, from))
+    }
+
+    /// Keeps track of what a sent event means for binding: a `response.create` is a
+    /// request (and, from a step, binds later waits to it); sent audio may start a
+    /// turn by itself, so it unbinds.
+    fn note_sent(&mut self, text: &str, from_step: bool) {
+        let Ok(value) = serde_json::from_str::<Value>(text) else {
+            return;
+        };
+        match value.get("type").and_then(Value::as_str) {
+            Some("response.create") => {
+                if from_step {
+                    self.bound_from = Some(self.requests.len());
+                }
+                self.requests.sent(self.events.len(), &value);
+            }
+            Some("input_audio_buffer.append" | "input_audio_buffer.commit") if from_step => {
+                self.bound_from = None;
+            }
+            _ => {}
+        }
+    }
+
     /// Checks the current wait; a matched `expect` moves the cursor past its event.
     fn wait_satisfied(&mut self) -> bool {
+        let bound = self.bound();
         let Located { line, step } = &self.steps[self.pc];
         match step {
-            Step::Expect(exp) => match find_match(&self.events, self.cursor, exp) {
+            Step::Expect(exp) => match find_match(&self.events, self.cursor, exp, bound.as_ref()) {
                 Some(i) => {
                     self.cursor = i + 1;
                     self.last_match = Some((*line, i));
@@ -277,8 +396,28 @@ impl ScriptRun {
                 }
                 None => false,
             },
+            Step::ExpectCalls { calls, .. } => {
+                let found = self
+                    .events
+                    .iter()
+                    .enumerate()
+                    .skip(self.cursor)
+                    .find(|(_, e)| {
+                        e.event_type == "response.done"
+                            && bound.as_ref().is_none_or(|b| b.admits(e))
+                            && calls_match(calls, &calls_of(&e.value))
+                    });
+                match found {
+                    Some((i, _)) => {
+                        self.cursor = i + 1;
+                        self.last_match = Some((*line, i));
+                        true
+                    }
+                    None => false,
+                }
+            }
             Step::Transcript { role, matcher, .. } => {
-                transcript_matches(&self.session, *role, matcher)
+                transcript_matches(&self.session, *role, matcher, bound.as_ref())
             }
             _ => true,
         }
@@ -290,37 +429,34 @@ impl ScriptRun {
     /// response is over, so the new `response.create` is not refused as concurrent,
     /// and several calls in one response get a single follow-up response.
     fn auto_answer(&mut self, now: u64, done: &Value) {
-        let Some(output) = done.pointer("/response/output").and_then(Value::as_array) else {
-            return;
-        };
-        let mut answers = Vec::new();
-        for item in output {
-            if item.get("type").and_then(Value::as_str) != Some("function_call") {
-                continue;
-            }
-            let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
-            let Some(call_id) = item.get("call_id").and_then(Value::as_str) else {
-                continue;
-            };
-            match self.on_call.get(name) {
-                Some(out) if self.answered.insert(call_id.to_string()) => {
-                    answers.push(ClientEvent::function_call_output(call_id, out.clone()));
-                }
-                Some(_) => {}
-                None => self.notes.push(format!(
-                    "the model called {name} ({call_id}) and no on-call rule answers it: add `on-call {name} OUTPUT` before the step that leads to the call"
-                )),
-            }
+        let answered = &mut self.answered;
+        let answers = answers_for(done, &self.on_call, |id| answered.insert(id.to_string()));
+        for (name, call_id) in answers.unanswered {
+            self.notes.push(format!(
+                "the model called {name} ({call_id}) and no on-call rule answers it: add `on-call {name} OUTPUT` before the step that leads to the call"
+            ));
         }
-        if answers.is_empty() {
+        if answers.outputs.is_empty() {
+            return;
+        }
+        let mut events: Vec<ClientEvent> = answers
+            .outputs
+            .into_iter()
+            .map(|(id, out)| ClientEvent::function_call_output(id, out))
+            .collect();
+        events.push(ClientEvent::response_create());
+        if answers.delay_ms > 0 {
+            // All outputs of the response wait for the slowest answer, then go out
+            // together before the single response.create.
+            self.delayed = Some((now + answers.delay_ms, events));
+            self.outbox.push(Action::WakeAt(now + answers.delay_ms));
             return;
         }
         let line = self.steps.get(self.pc).map_or(0, |s| s.line);
         let mut out = std::mem::take(&mut self.outbox);
-        for ev in answers {
+        for ev in events {
             self.send_event(now, ev, line, &mut out);
         }
-        self.send_event(now, ClientEvent::response_create(), line, &mut out);
         self.outbox = out;
     }
 
@@ -329,7 +465,10 @@ impl ScriptRun {
         let what = event.type_name();
         for fx in self.session.handle(Input::Send { at_ms: now, event }) {
             match fx {
-                Effect::Send { text } => out.push(Action::Send(text)),
+                Effect::Send { text } => {
+                    self.note_sent(&text, false);
+                    out.push(Action::Send(text));
+                }
                 Effect::Rejected { error } if self.failure.is_none() => {
                     self.failure = Some(Failure {
                         line,

@@ -114,6 +114,10 @@ pub struct Expectation {
     pub conditions: Vec<Condition>,
     /// How long to wait; the script's `timeout` when `None`.
     pub within_ms: Option<u64>,
+    /// `expect any TYPE`: any response's events match. Without it, after a `say` or a
+    /// sent `response.create`, response-scoped events must belong to a response the
+    /// script's own requests created (see `binding`).
+    pub any_response: bool,
 }
 
 impl Expectation {
@@ -121,6 +125,26 @@ impl Expectation {
     pub fn accepts(&self, event: &serde_json::Value) -> bool {
         self.conditions.iter().all(|c| c.matches(event))
     }
+}
+
+/// One call of `expect calls`: the function's name and a JSON subset its arguments
+/// must contain (`None`: any arguments).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedCall {
+    pub name: String,
+    pub arguments: Option<serde_json::Value>,
+}
+
+/// How `on-call` answers beyond a plain output: after a delay, or as an error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRule {
+    pub name: String,
+    /// The output text; `{{path}}` is replaced by that argument of the call.
+    pub output: String,
+    /// Hold the answers of the response this long before sending them.
+    pub delay_ms: u64,
+    /// Send `{"error": OUTPUT}` instead of the output.
+    pub error: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -152,6 +176,17 @@ pub enum Step {
     },
     /// Latency budget per turn from here on; `None` (`budget off`) ends it.
     Budget(Option<u64>),
+    /// `expect no TYPE … within D`: no such event during the next D.
+    ExpectNo(Expectation),
+    /// `forbid TYPE …`: no such event anywhere in the run.
+    Forbid(Expectation),
+    /// `expect calls NAME {subset}… [within D]`: one response calls exactly these.
+    ExpectCalls {
+        calls: Vec<ExpectedCall>,
+        within_ms: Option<u64>,
+    },
+    /// `on-call NAME [delay D] [error] OUTPUT`.
+    OnCallRule(CallRule),
     /// Default wait of later `expect` and `transcript` steps.
     Timeout(u64),
 }
@@ -162,7 +197,9 @@ impl Step {
         match self {
             Step::Send { .. } => "send",
             Step::Say(_) => "say",
-            Step::Expect(_) => "expect",
+            Step::Expect(_) | Step::ExpectNo(_) | Step::ExpectCalls { .. } => "expect",
+            Step::Forbid(_) => "forbid",
+            Step::OnCallRule(_) => "on-call",
             Step::Sleep(_) => "sleep",
             Step::Audio(_) => "audio",
             Step::Silence(_) => "silence",
@@ -181,15 +218,31 @@ impl fmt::Display for Step {
         match self {
             Step::Send { text, .. } => write!(f, "{kw} {text}"),
             Step::Say(text) => write!(f, "{kw} {}", quote_if_needed(text)),
-            Step::Expect(e) => {
-                write!(f, "{kw} {}", render_event_type(&e.event_type))?;
-                for c in &e.conditions {
-                    write!(f, " {c}")?;
+            Step::Expect(e) => write!(f, "{kw} {}", render_expectation(e)),
+            Step::ExpectNo(e) => write!(f, "{kw} no {}", render_expectation(e)),
+            Step::Forbid(e) => write!(f, "{kw} {}", render_expectation(e)),
+            Step::ExpectCalls { calls, within_ms } => {
+                write!(f, "{kw} calls")?;
+                for c in calls {
+                    write!(f, " {}", c.name)?;
+                    if let Some(a) = &c.arguments {
+                        write!(f, " {a}")?;
+                    }
                 }
-                if let Some(ms) = e.within_ms {
-                    write!(f, " within {}", render_ms(ms))?;
+                if let Some(ms) = within_ms {
+                    write!(f, " within {}", render_ms(*ms))?;
                 }
                 Ok(())
+            }
+            Step::OnCallRule(r) => {
+                write!(f, "{kw} {}", r.name)?;
+                if r.delay_ms > 0 {
+                    write!(f, " delay {}", render_ms(r.delay_ms))?;
+                }
+                if r.error {
+                    write!(f, " error")?;
+                }
+                write!(f, " {}", render_output(&r.output))
             }
             Step::Sleep(ms) | Step::Silence(ms) | Step::Timeout(ms) => {
                 write!(f, "{kw} {}", render_ms(*ms))
@@ -211,6 +264,22 @@ impl fmt::Display for Step {
             Step::Budget(None) => write!(f, "{kw} off"),
         }
     }
+}
+
+/// An expectation after its keyword: `[any] TYPE COND… [within D]`.
+fn render_expectation(e: &Expectation) -> String {
+    let mut s = String::new();
+    if e.any_response {
+        s.push_str("any ");
+    }
+    s.push_str(&render_event_type(&e.event_type));
+    for c in &e.conditions {
+        s.push_str(&format!(" {c}"));
+    }
+    if let Some(ms) = e.within_ms {
+        s.push_str(&format!(" within {}", render_ms(ms)));
+    }
+    s
 }
 
 /// Milliseconds as a script writes them: `5s` when whole seconds, else `1500ms`.

@@ -16,7 +16,8 @@ pub struct Latest {
     pub transcription_error: Option<String>,
 }
 
-pub fn latest(session: &Session, who: Speaker) -> Latest {
+/// `only_responses`: when given, assistant messages of other responses are ignored.
+pub fn latest(session: &Session, who: Speaker, only_responses: Option<&[String]>) -> Latest {
     let role = match who {
         Speaker::User => Role::User,
         Speaker::Assistant => Role::Assistant,
@@ -25,6 +26,14 @@ pub fn latest(session: &Session, who: Speaker) -> Latest {
         .conversation()
         .ordered()
         .filter(|i| i.kind == ItemType::Message && i.role.as_ref() == Some(&role))
+        .filter(|i| {
+            who == Speaker::User
+                || only_responses.is_none_or(|ids| {
+                    i.response_id
+                        .as_deref()
+                        .is_some_and(|r| ids.iter().any(|b| b == r))
+                })
+        })
         .collect();
     let mut out = Latest::default();
     for item in items.iter().rev() {

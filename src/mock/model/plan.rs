@@ -141,39 +141,59 @@ pub fn build(
     let audio = spec.audio();
     let ms_per_char = pace.audio_ms_per_char;
     let mut truncated = false;
-    let body = match reply {
-        Reply::Text(text) => {
-            let (text, cut) = fit(&text, &spec.max_output_tokens, audio, ms_per_char);
-            truncated = cut;
-            Body::Message { audio, text }
-        }
-        Reply::Call { name, arguments } => Body::Call {
+    let mut message = |text: String| {
+        let (text, cut) = fit(&text, &spec.max_output_tokens, audio, ms_per_char);
+        truncated |= cut;
+        Body::Message { audio, text }
+    };
+    let bodies = match reply {
+        Reply::Text(text) => vec![message(text)],
+        Reply::Call { name, arguments } => vec![Body::Call {
             name,
             call_id: ids.call(),
             arguments,
-        },
-    };
-    let item = OutItem {
-        id: ids.item(),
-        body,
-        status: "in_progress",
-        added: false,
-        in_conv: false,
-        part_added: false,
-        done: false,
-        emitted: String::new(),
-    };
-    let (audio_ms, chunks, speaks) = match &item.body {
-        Body::Message { audio, text } => {
-            let ms = if *audio {
-                text.chars().count() as u64 * ms_per_char
-            } else {
-                0
-            };
-            (ms, word_chunks(text), *audio)
+        }],
+        // A preamble message, then the calls, all in one response (protocol.md §9).
+        Reply::Calls { preamble, calls } => {
+            let mut v: Vec<Body> = preamble.into_iter().map(&mut message).collect();
+            for (name, arguments) in calls {
+                v.push(Body::Call {
+                    name,
+                    call_id: ids.call(),
+                    arguments,
+                });
+            }
+            v
         }
-        Body::Call { arguments, .. } => (0, arg_chunks(arguments), false),
     };
+    let items: Vec<OutItem> = bodies
+        .into_iter()
+        .map(|body| OutItem {
+            id: ids.item(),
+            body,
+            status: "in_progress",
+            added: false,
+            in_conv: false,
+            part_added: false,
+            done: false,
+            emitted: String::new(),
+        })
+        .collect();
+    let mut audio_ms = 0;
+    let mut speaks = false;
+    let mut item_chunks = Vec::new();
+    for item in &items {
+        item_chunks.push(match &item.body {
+            Body::Message { audio, text } => {
+                if *audio {
+                    audio_ms += text.chars().count() as u64 * ms_per_char;
+                    speaks = true;
+                }
+                word_chunks(text)
+            }
+            Body::Call { arguments, .. } => arg_chunks(arguments),
+        });
+    }
     let (final_status, final_details) = if truncated {
         (
             "incomplete",
@@ -182,6 +202,10 @@ pub fn build(
     } else {
         ("completed", Value::Null)
     };
+    let kinds: Vec<bool> = items
+        .iter()
+        .map(|i| matches!(i.body, Body::Message { .. }))
+        .collect();
     let resp = Resp {
         id,
         conversation: spec.conversation,
@@ -190,7 +214,7 @@ pub fn build(
         format: spec.format.clone(),
         max_output_tokens: spec.max_output_tokens.clone(),
         metadata: spec.metadata.clone(),
-        items: vec![item],
+        items,
         status: "in_progress",
         status_details: Value::Null,
         final_status,
@@ -204,37 +228,42 @@ pub fn build(
         audible: false,
     };
     let first = pace.first_delta_ms;
-    let n = chunks.len().max(1) as u64;
+    let n = item_chunks.iter().map(Vec::len).sum::<usize>().max(1) as u64;
     let spacing = match pace.delta_interval_ms {
         0 => 0,
         iv if speaks => iv.max(audio_ms / 3 / n),
         iv => iv,
     };
-    let mut steps = vec![
-        (0, RStep::Created),
-        (0, RStep::RateLimits),
-        (0, RStep::ItemAdded(0)),
-    ];
-    if spec.conversation {
-        steps.push((0, RStep::ConvAdded(0)));
-    }
-    let is_message = matches!(resp.items[0].body, Body::Message { .. });
-    if is_message {
-        steps.push((first, RStep::PartAdded(0)));
-    }
-    if speaks {
-        steps.push((first, RStep::AudioStarted));
-    }
+    let mut steps = vec![(0, RStep::Created), (0, RStep::RateLimits)];
+    let mut audio_started = false;
+    // Items one after the other: each is added, streamed and done before the next.
     let mut end = first;
-    for (k, chunk) in chunks.into_iter().enumerate() {
-        end = first + k as u64 * spacing;
-        steps.push((end, RStep::Delta(0, chunk)));
+    let mut k = 0u64;
+    for (i, chunks) in item_chunks.into_iter().enumerate() {
+        let start = if i == 0 { 0 } else { end };
+        steps.push((start, RStep::ItemAdded(i)));
+        if spec.conversation {
+            steps.push((start, RStep::ConvAdded(i)));
+        }
+        if kinds[i] {
+            steps.push((start.max(first), RStep::PartAdded(i)));
+            if speaks && !audio_started {
+                audio_started = true;
+                steps.push((start.max(first), RStep::AudioStarted));
+            }
+        }
+        for chunk in chunks {
+            end = first + k * spacing;
+            k += 1;
+            steps.push((end, RStep::Delta(i, chunk)));
+        }
+        steps.push((end, RStep::ItemDone(i)));
     }
-    steps.push((end, RStep::ItemDone(0)));
     steps.push((end, RStep::Done));
     if speaks {
         steps.push(((first + audio_ms).max(end), RStep::AudioStopped));
     }
+    steps.sort_by_key(|(t, _)| *t);
     (resp, steps)
 }
 

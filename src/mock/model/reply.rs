@@ -29,7 +29,16 @@ pub struct CtxItem {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Text(String),
-    Call { name: String, arguments: String },
+    Call {
+        name: String,
+        arguments: String,
+    },
+    /// Several calls in one response (parallel tool calls), after an optional short
+    /// preamble message in the same response.
+    Calls {
+        preamble: Option<String>,
+        calls: Vec<(String, String)>,
+    },
 }
 
 pub struct ReplyCtx<'a> {
@@ -114,22 +123,72 @@ fn quote(text: &str) -> String {
     }
 }
 
-pub fn decide(ctx: &ReplyCtx<'_>, rng: &mut impl Rng) -> Reply {
-    if let Some(out) = ctx
-        .context
-        .last()
-        .filter(|i| i.kind == "function_call_output")
-    {
-        let name = ctx
-            .context
+/// A rule's `calls` (several in one response) or `call` with a `preamble`, when
+/// every tool it names is configured and tools are allowed.
+fn rule_calls(
+    ctx: &ReplyCtx<'_>,
+    rule: &crate::mock::scenario::ReplyRule,
+    said: &str,
+    tools_allowed: bool,
+) -> Option<Reply> {
+    if rule.calls.is_none() && rule.preamble.is_none() {
+        return None;
+    }
+    let mut wanted: Vec<(&str, Option<&serde_json::Map<String, Value>>)> = rule
+        .calls
+        .iter()
+        .flatten()
+        .map(|c| (c.name.as_str(), c.arguments.as_ref()))
+        .collect();
+    if let Some(name) = &rule.call {
+        wanted.insert(0, (name.as_str(), rule.arguments.as_ref()));
+    }
+    if !tools_allowed
+        || wanted
             .iter()
-            .find(|i| i.kind == "function_call" && i.call_id == out.call_id)
-            .and_then(|i| i.name.clone());
-        let output = out.output.clone().unwrap_or_default();
-        return Reply::Text(match name {
-            Some(n) => format!("The {n} tool returned {output}."),
-            None => format!("The tool returned {output}."),
-        });
+            .any(|(n, _)| find_tool(ctx.tools, n).is_none())
+    {
+        return None;
+    }
+    let calls = wanted
+        .into_iter()
+        .map(|(name, overrides)| match call(ctx, name, said, overrides) {
+            Reply::Call { name, arguments } => (name, arguments),
+            _ => unreachable!("call() makes a call"),
+        })
+        .collect();
+    Some(Reply::Calls {
+        preamble: rule.preamble.clone(),
+        calls,
+    })
+}
+
+pub fn decide(ctx: &ReplyCtx<'_>, rng: &mut impl Rng) -> Reply {
+    // Every output the client just returned (several after parallel calls).
+    let outputs: Vec<&CtxItem> = ctx
+        .context
+        .iter()
+        .rev()
+        .take_while(|i| i.kind == "function_call_output")
+        .collect();
+    if !outputs.is_empty() {
+        let said: Vec<String> = outputs
+            .iter()
+            .rev()
+            .map(|out| {
+                let name = ctx
+                    .context
+                    .iter()
+                    .find(|i| i.kind == "function_call" && i.call_id == out.call_id)
+                    .and_then(|i| i.name.clone());
+                let output = out.output.clone().unwrap_or_default();
+                match name {
+                    Some(n) => format!("The {n} tool returned {output}."),
+                    None => format!("The tool returned {output}."),
+                }
+            })
+            .collect();
+        return Reply::Text(said.join(" "));
     }
     if let Some(words) = say_directive(ctx.instructions) {
         return Reply::Text(words);
@@ -141,6 +200,9 @@ pub fn decide(ctx: &ReplyCtx<'_>, rng: &mut impl Rng) -> Reply {
     for rule in &ctx.scenario.replies {
         if !rule.when.is_match(text) {
             continue;
+        }
+        if let Some(calls) = rule_calls(ctx, rule, text, tools_allowed) {
+            return calls;
         }
         match (&rule.text, &rule.call) {
             (Some(t), _) => return Reply::Text(t.clone()),
