@@ -386,6 +386,10 @@ impl Session {
     pub fn prices(&self) -> &PriceTable {
         &self.opts.prices
     }
+    /// Prices for the responses still to come (the user's `[prices]`).
+    pub fn set_prices(&mut self, prices: PriceTable) {
+        self.opts.prices = prices;
+    }
     /// The numbered tools and whether each is on, for the help overlay.
     pub fn tool_list(&self) -> Vec<(usize, String, bool)> {
         self.tools.list(self)

@@ -205,3 +205,34 @@ fn a_run_killed_at_any_moment_leaves_a_recording_that_opens_and_replays() {
         assert_eq!(session.log().len(), read.entries.len(), "trial {trial}");
     }
 }
+
+#[test]
+fn run_prices_with_the_config_files_prices() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("rtconsole");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    // Absurd prices for the mock's model, so the cost can only come from here.
+    std::fs::write(
+        config_dir.join("config.toml"),
+        "[prices.models.\"gpt-realtime\"]\ntext_input = 1000000\ntext_output = 1000000\naudio_input = 1000000\naudio_output = 1000000\ntext_cached_input = 1000000\naudio_cached_input = 1000000\n",
+    )
+    .unwrap();
+    let s = script(dir.path(), "say hello\nexpect response.done\n");
+    let out = rtconsole()
+        .args(["run", "--mock"])
+        .arg(&s)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let cost_line = err.lines().find(|l| l.starts_with("tokens:")).unwrap();
+    let cost: f64 = cost_line
+        .rsplit('$')
+        .next()
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{cost_line}"));
+    // Each token costs $1 at these prices.
+    assert!(cost >= 10.0, "{cost_line}");
+}

@@ -71,6 +71,10 @@ async fn run_async(
         }
     }
     let session = link_setup::initial_session(&args.connect)?;
+    // The same config file as the TUI: `run` prices with its `[prices]` too.
+    let prices = crate::tui::user_config::load(None, None)
+        .map_err(SetupError)?
+        .prices;
     let speaker = Arc::new(
         Speaker::new(args.output.as_deref()).map_err(|e| SetupError(format!("--output: {e}")))?,
     );
@@ -122,6 +126,7 @@ async fn run_async(
     let mut run = ScriptRun::new(loaded.script, args.timeout.as_millis() as u64);
     run.session_mut()
         .set_stall_after(args.connect.stall_after_ms());
+    run.session_mut().set_prices(prices);
     // The core watches for a stalled server on every input; ticks keep it looking
     // while nothing arrives.
     let mut watch_tick = tokio::time::interval(std::time::Duration::from_secs(1));
