@@ -302,13 +302,15 @@ async fn read_multipart(req: Request) -> Result<CallBody, ApiError> {
                 })?;
                 session = Some(v);
             }
-            other => return Err(ApiError::invalid(
-                "unknown_parameter",
-                Some(other.to_string()),
-                format!(
+            other => {
+                return Err(ApiError::invalid(
+                    "unknown_parameter",
+                    Some(other.to_string()),
+                    format!(
                     "Unknown form part '{other}'. Send the parts 'sdp' and (optionally) 'session'."
                 ),
-            )),
+                ))
+            }
         }
     }
     let sdp = sdp.ok_or_else(|| {
