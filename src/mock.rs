@@ -19,3 +19,20 @@ pub mod server;
 mod socket;
 
 pub use server::{MockConfig, MockServer};
+
+/// What the mock makes of a `POST /v1/realtime/calls` body given its
+/// `Content-Type` (raw SDP, multipart or JSON): the offer's SDP and the checked
+/// session, or the API error's `code: message`. Pure, for fuzzing and tests; the
+/// offer itself is only read by WebRTC once a call starts.
+pub fn parse_call_request(
+    content_type: &str,
+    body: &[u8],
+) -> Result<(String, Option<serde_json::Value>), String> {
+    let describe = |e: api_error::ApiError| format!("{}: {}", e.code.unwrap_or(e.kind), e.message);
+    let body = http::parse_call_body(content_type, bytes::Bytes::copy_from_slice(body))
+        .map_err(describe)?;
+    if let Some(session) = &body.session {
+        http::check_session(session, "session").map_err(describe)?;
+    }
+    Ok((body.sdp, body.session))
+}

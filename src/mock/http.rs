@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use futures_util::FutureExt;
 use serde_json::{json, Map, Value};
 use tower_http::cors::{Any, CorsLayer};
 
@@ -86,7 +87,7 @@ fn parse_json(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
 }
 
 /// Validates a GA session config the way `session.update` is validated.
-fn check_session(session: &Value, prefix: &str) -> Result<(), ApiError> {
+pub(super) fn check_session(session: &Value, prefix: &str) -> Result<(), ApiError> {
     let problems = validate_session_value(session, Dialect::Ga);
     if problems.is_empty() {
         Ok(())
@@ -167,10 +168,14 @@ fn expires_after_seconds(ea: &Map<String, Value>) -> Result<u64, ApiError> {
 
 /// The SDP offer and optional session of a `POST /realtime/calls`, in any of the
 /// shapes clients send: raw SDP, multipart (`sdp` + `session`), or JSON `{sdp, session}`.
-struct CallBody {
-    sdp: String,
-    session: Option<Value>,
+pub(super) struct CallBody {
+    pub(super) sdp: String,
+    pub(super) session: Option<Value>,
 }
+
+/// Axum's own default limit for a multipart body, which this path always had.
+const MULTIPART_LIMIT: usize = 2 << 20;
+const BODY_LIMIT: usize = 1 << 20;
 
 async fn read_call_body(req: Request) -> Result<CallBody, ApiError> {
     let content_type = req
@@ -178,67 +183,61 @@ async fn read_call_body(req: Request) -> Result<CallBody, ApiError> {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-        .to_ascii_lowercase();
-    if content_type.starts_with("multipart/form-data") {
-        let mut form = Multipart::from_request(req, &()).await.map_err(|e| {
-            ApiError::invalid(
-                "invalid_multipart",
-                None,
-                format!("Could not read the multipart body: {e}"),
-            )
-        })?;
-        let (mut sdp, mut session) = (None, None);
-        while let Some(field) = form.next_field().await.map_err(|e| {
-            ApiError::invalid(
-                "invalid_multipart",
-                None,
-                format!("Could not read the multipart body: {e}"),
-            )
-        })? {
-            let name = field.name().unwrap_or("").to_string();
-            let text = field.text().await.map_err(|e| {
-                ApiError::invalid(
-                    "invalid_multipart",
-                    Some(name.clone()),
-                    format!("Could not read part '{name}': {e}"),
-                )
-            })?;
-            match name.as_str() {
-                "sdp" => sdp = Some(text),
-                "session" => {
-                    let v: Value = serde_json::from_str(&text).map_err(|e| {
-                        ApiError::invalid("invalid_json", Some("session".into()), format!("The 'session' part is not JSON: {e}"))
-                    })?;
-                    session = Some(v);
-                }
-                other => {
-                    return Err(ApiError::invalid(
-                        "unknown_parameter",
-                        Some(other.to_string()),
-                        format!("Unknown form part '{other}'. Send the parts 'sdp' and (optionally) 'session'."),
-                    ))
-                }
-            }
-        }
-        let sdp = sdp.ok_or_else(|| {
-            ApiError::invalid(
-                "missing_required_parameter",
-                Some("sdp".into()),
-                "Missing required parameter: 'sdp'.",
-            )
-        })?;
-        return Ok(CallBody { sdp, session });
-    }
-    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .to_string();
+    let multipart = content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data");
+    let limit = if multipart {
+        MULTIPART_LIMIT
+    } else {
+        BODY_LIMIT
+    };
+    let body = axum::body::to_bytes(req.into_body(), limit)
         .await
         .map_err(|e| {
-            ApiError::invalid(
-                "invalid_body",
-                None,
-                format!("Could not read the body: {e}"),
-            )
+            if multipart {
+                ApiError::invalid(
+                    "invalid_multipart",
+                    None,
+                    format!("Could not read the multipart body: {e}"),
+                )
+            } else {
+                ApiError::invalid(
+                    "invalid_body",
+                    None,
+                    format!("Could not read the body: {e}"),
+                )
+            }
         })?;
-    if content_type.starts_with("application/json") {
+    parse_call_body(&content_type, body)
+}
+
+/// The body of a `POST /realtime/calls` once it is all in memory: no I/O, so it
+/// is also what the fuzz target drives (`crate::mock::parse_call_request`).
+pub(super) fn parse_call_body(content_type: &str, body: Bytes) -> Result<CallBody, ApiError> {
+    let lower = content_type.to_ascii_lowercase();
+    if lower.starts_with("multipart/form-data") {
+        // The boundary is case-sensitive: hand multer the header as sent.
+        let req = Request::builder()
+            .header(CONTENT_TYPE, content_type)
+            .body(axum::body::Body::from(body))
+            .map_err(|e| {
+                ApiError::invalid(
+                    "invalid_multipart",
+                    None,
+                    format!("Could not read the multipart body: {e}"),
+                )
+            })?;
+        // The body is already in memory, so the parse never waits.
+        return read_multipart(req).now_or_never().unwrap_or_else(|| {
+            Err(ApiError::invalid(
+                "invalid_multipart",
+                None,
+                "Could not read the multipart body: it ended early.",
+            ))
+        });
+    }
+    if lower.starts_with("application/json") {
         let mut m = parse_json(&body)?;
         let sdp = match m.remove("sdp") {
             Some(Value::String(s)) => s,
@@ -265,6 +264,63 @@ async fn read_call_body(req: Request) -> Result<CallBody, ApiError> {
         ));
     }
     Ok(CallBody { sdp, session: None })
+}
+
+async fn read_multipart(req: Request) -> Result<CallBody, ApiError> {
+    let mut form = Multipart::from_request(req, &()).await.map_err(|e| {
+        ApiError::invalid(
+            "invalid_multipart",
+            None,
+            format!("Could not read the multipart body: {e}"),
+        )
+    })?;
+    let (mut sdp, mut session) = (None, None);
+    while let Some(field) = form.next_field().await.map_err(|e| {
+        ApiError::invalid(
+            "invalid_multipart",
+            None,
+            format!("Could not read the multipart body: {e}"),
+        )
+    })? {
+        let name = field.name().unwrap_or("").to_string();
+        let text = field.text().await.map_err(|e| {
+            ApiError::invalid(
+                "invalid_multipart",
+                Some(name.clone()),
+                format!("Could not read part '{name}': {e}"),
+            )
+        })?;
+        match name.as_str() {
+            "sdp" => sdp = Some(text),
+            "session" => {
+                let v: Value = serde_json::from_str(&text).map_err(|e| {
+                    ApiError::invalid(
+                        "invalid_json",
+                        Some("session".into()),
+                        format!("The 'session' part is not JSON: {e}"),
+                    )
+                })?;
+                session = Some(v);
+            }
+            other => {
+                return Err(ApiError::invalid(
+                    "unknown_parameter",
+                    Some(other.to_string()),
+                    format!(
+                    "Unknown form part '{other}'. Send the parts 'sdp' and (optionally) 'session'."
+                ),
+                ))
+            }
+        }
+    }
+    let sdp = sdp.ok_or_else(|| {
+        ApiError::invalid(
+            "missing_required_parameter",
+            Some("sdp".into()),
+            "Missing required parameter: 'sdp'.",
+        )
+    })?;
+    Ok(CallBody { sdp, session })
 }
 
 async fn create_call(State(app): State<Arc<App>>, req: Request) -> Reply {
