@@ -21,12 +21,20 @@ pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(15);
 const GATHER_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long each step took, for the recording's local notes and the connect bench.
+/// `gather_ms` and `signaling_ms` are durations; the others are instants in ms since
+/// `create_offer`, so they read as one timeline:
+/// gather → signaling (POST) → ICE connected → DTLS done → data channel open.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConnectTimings {
     pub gather_ms: f64,
+    /// The SDP POST's round trip (the server's answer time included).
     pub signaling_ms: f64,
     /// From `create_offer` to the data channel's `open`.
     pub offer_to_open_ms: f64,
+    /// From `create_offer` to ICE connection state `connected`.
+    pub ice_connected_ms: Option<f64>,
+    /// From `create_offer` to peer connection state `connected` (DTLS handshake done).
+    pub dtls_connected_ms: Option<f64>,
 }
 
 /// An open call.
@@ -168,10 +176,16 @@ where
         Ok(Err(e)) => return Err(e),
         Err(_) => return Err(ConnectError::OpenTimeout(open_timeout)),
     }
+    let open_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let marks = peer.stage_marks();
+    let since_t0 =
+        |at: Option<Instant>| at.map(|at| at.saturating_duration_since(t0).as_secs_f64() * 1e3);
     let timings = ConnectTimings {
         gather_ms: gathered.as_secs_f64() * 1e3,
         signaling_ms: (answered - gathered).as_secs_f64() * 1e3,
-        offer_to_open_ms: t0.elapsed().as_secs_f64() * 1e3,
+        offer_to_open_ms: open_ms,
+        ice_connected_ms: since_t0(marks.ice_connected),
+        dtls_connected_ms: since_t0(marks.connected),
     };
     Ok((dc, audio, answer, timings, early_tracks))
 }

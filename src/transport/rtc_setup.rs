@@ -2,7 +2,7 @@
 //! Opus track, mDNS off, large data-channel messages, and event handlers that only
 //! forward. The settings and their reasons are measured in `shared/webrtc-notes.md`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -14,8 +14,8 @@ use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::media_stream::MediaStreamTrack;
 use webrtc::peer_connection::{
     register_default_interceptors, MediaEngine, PeerConnection, PeerConnectionBuilder,
-    PeerConnectionEventHandler, RTCConfigurationBuilder, RTCIceGatheringState,
-    RTCPeerConnectionState, Registry, SettingEngineBuilder,
+    PeerConnectionEventHandler, RTCConfigurationBuilder, RTCIceConnectionState,
+    RTCIceGatheringState, RTCPeerConnectionState, Registry, SettingEngineBuilder,
 };
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -82,10 +82,29 @@ pub enum PeerEvent {
     Track(Arc<dyn TrackRemote>),
 }
 
+/// When the connection first reached each stage, stamped in the handler as the driver
+/// reports it (the event stream reaches the application later).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StageMarks {
+    /// ICE connection state `connected` (a nominated pair works).
+    pub ice_connected: Option<Instant>,
+    /// Peer connection state `connected` (ICE and the DTLS handshake are done).
+    pub connected: Option<Instant>,
+}
+
 /// The connection's handler: it runs inline in webrtc's driver, so it must never wait.
 struct Forward {
     events: mpsc::UnboundedSender<PeerEvent>,
     gathered: watch::Sender<bool>,
+    marks: Arc<Mutex<StageMarks>>,
+}
+
+impl Forward {
+    fn mark(&self, pick: impl FnOnce(&mut StageMarks) -> &mut Option<Instant>) {
+        if let Ok(mut marks) = self.marks.lock() {
+            pick(&mut marks).get_or_insert_with(Instant::now);
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -96,7 +115,19 @@ impl PeerConnectionEventHandler for Forward {
         }
     }
 
+    async fn on_ice_connection_state_change(&self, state: RTCIceConnectionState) {
+        if matches!(
+            state,
+            RTCIceConnectionState::Connected | RTCIceConnectionState::Completed
+        ) {
+            self.mark(|m| &mut m.ice_connected);
+        }
+    }
+
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        if state == RTCPeerConnectionState::Connected {
+            self.mark(|m| &mut m.connected);
+        }
         let _ = self.events.send(PeerEvent::State(state));
     }
 
@@ -114,6 +145,7 @@ pub struct Peer {
     pub pc: Arc<dyn PeerConnection>,
     pub events: mpsc::UnboundedReceiver<PeerEvent>,
     gathered: watch::Receiver<bool>,
+    marks: Arc<Mutex<StageMarks>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +189,7 @@ impl Peer {
         }
         let (events_tx, events) = mpsc::unbounded_channel();
         let (gathered_tx, gathered) = watch::channel(false);
+        let marks = Arc::new(Mutex::new(StageMarks::default()));
         let pc = PeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_media_engine(media)
@@ -165,6 +198,7 @@ impl Peer {
             .with_handler(Arc::new(Forward {
                 events: events_tx,
                 gathered: gathered_tx,
+                marks: marks.clone(),
             }))
             .with_udp_addrs(vec![settings.bind.clone()])
             .build()
@@ -173,7 +207,13 @@ impl Peer {
             pc: Arc::new(pc),
             events,
             gathered,
+            marks,
         })
+    }
+
+    /// When ICE and DTLS first came up, as far as they have.
+    pub fn stage_marks(&self) -> StageMarks {
+        self.marks.lock().map(|m| *m).unwrap_or_default()
     }
 
     /// Waits until every local candidate is in the local description: there is no
