@@ -11,7 +11,7 @@ use webrtc::media_stream::track_remote::TrackRemote;
 
 use super::rtc_setup::{
     sdp_setup_role, AudioSender, Peer, PeerError, PeerEvent, PeerSettings, RTCSessionDescription,
-    EVENTS_LABEL, NUDGE_EVERY,
+    CLIENT_NUDGE_EVERY, EVENTS_LABEL,
 };
 use super::signaling::{Answer, SignalingError};
 use tokio::sync::mpsc;
@@ -102,6 +102,33 @@ where
     }
 }
 
+/// Posts the offer and applies the answer; returns it with when it arrived (since `t0`).
+async fn post_and_apply<F, Fut>(
+    peer: &Peer,
+    post: F,
+    t0: Instant,
+) -> Result<(Answer, Duration), ConnectError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Answer, SignalingError>>,
+{
+    let sdp = peer
+        .pc
+        .local_description()
+        .await
+        .map(|d| d.sdp)
+        .ok_or_else(|| ConnectError::BadAnswer("no local description".into()))?;
+    let answer = post(sdp).await?;
+    let answered = t0.elapsed();
+    let desc = RTCSessionDescription::answer(answer.sdp.clone())
+        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
+    peer.pc
+        .set_remote_description(desc)
+        .await
+        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
+    Ok((answer, answered))
+}
+
 type Negotiated = (
     Arc<dyn DataChannel>,
     AudioSender,
@@ -133,24 +160,13 @@ where
         .map_err(PeerError::from)?;
     peer.gathered(GATHER_TIMEOUT).await?;
     let gathered = t0.elapsed();
-    let sdp = peer
-        .pc
-        .local_description()
-        .await
-        .map(|d| d.sdp)
-        .ok_or_else(|| ConnectError::BadAnswer("no local description".into()))?;
-    let answer = post(sdp).await?;
-    let answered = t0.elapsed();
-    let desc = RTCSessionDescription::answer(answer.sdp.clone())
-        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
-    peer.pc
-        .set_remote_description(desc)
-        .await
-        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
+    let (answer, answered) = post_and_apply(peer, post, t0).await?;
 
     let mut early_tracks = Vec::new();
-    // Any data-channel call wakes webrtc's driver; see NUDGE_EVERY.
-    let mut nudge = tokio::time::interval(NUDGE_EVERY);
+    // Any data-channel call wakes webrtc's driver, which flushes what its last pass of
+    // events queued (the DCEP OPEN once SCTP is up); see NUDGE_EVERY.
+    let mut nudge = tokio::time::interval(CLIENT_NUDGE_EVERY);
+    nudge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let opened = async {
         loop {
             tokio::select! {

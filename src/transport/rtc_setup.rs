@@ -41,20 +41,38 @@ pub const MAX_MESSAGE_SIZE: u32 = 262_144;
 /// The label every Realtime client gives its events channel.
 pub const EVENTS_LABEL: &str = "oai-events";
 
-/// webrtc 0.21 sends some SCTP handshake packets only when its driver loop wakes, and
-/// an idle driver sleeps until its next timer, up to 200 ms away (measured: the
-/// channel opened ~400 ms after DTLS was up). Both ends wake it this often until the
-/// data channel is open: the client by touching the channel, the mock by sending RTP.
+/// webrtc 0.21's driver loop flushes its writes first and then handles the events of
+/// that pass; writes an event produces (the SCTP INIT once DTLS is up, the channel's
+/// DCEP OPEN once SCTP is up) wait until the loop wakes again, and an idle driver
+/// sleeps until its next timer, up to 200 ms away (measured: the channel opened ~400 ms
+/// after DTLS was up). Until the data channel is open the mock wakes it this often by
+/// sending RTP; the client wakes it every [`CLIENT_NUDGE_EVERY`].
 pub const NUDGE_EVERY: Duration = Duration::from_millis(5);
+
+/// How often the client wakes the driver while it waits for the channel to open
+/// (see [`NUDGE_EVERY`]): each wake costs a few µs, and each stall it bounds is on the
+/// critical path of every connect.
+pub const CLIENT_NUDGE_EVERY: Duration = Duration::from_millis(1);
+
+/// ICE check interval of every peer unless its settings say otherwise. webrtc's 200 ms
+/// stalls every connect twice: the controlling agent (the offerer: us) nominates a pair
+/// that works only on its next check tick (`rtc_ice` `ControllingSelector::
+/// contact_candidates`), and a DTLS client's first flight, queued when ICE connects,
+/// leaves only on the next tick (`rtc` `DtlsHandler::handle_event` queues the
+/// ClientHello, `handle_timeout` sends it). 5 ms bounds both.
+pub const DEFAULT_ICE_CHECK_INTERVAL: Duration = Duration::from_millis(5);
+
+/// How long a pair is checked before it counts as failed: webrtc's own window (7 checks
+/// × 200 ms), kept for real networks whatever the interval.
+pub const ICE_CHECK_WINDOW: Duration = Duration::from_millis(1400);
 
 /// How a peer is set up: which address it binds and how often ICE checks run.
 #[derive(Debug, Clone)]
 pub struct PeerSettings {
     /// `127.0.0.1:0` for the mock and tests; `0.0.0.0:0` toward a real server.
     pub bind: String,
-    /// The DTLS client sends its first flight on the next ICE check tick, so the side
-    /// that is DTLS client (the answerer, by default) needs a short interval or every
-    /// connection stalls ~200 ms. `None` keeps webrtc's 200 ms.
+    /// How often ICE checks run while connecting; `None` is
+    /// [`DEFAULT_ICE_CHECK_INTERVAL`]. Either way a pair is given [`ICE_CHECK_WINDOW`].
     pub ice_check_interval: Option<Duration>,
 }
 
@@ -62,7 +80,7 @@ impl PeerSettings {
     pub fn loopback_answerer() -> Self {
         PeerSettings {
             bind: "127.0.0.1:0".to_string(),
-            ice_check_interval: Some(Duration::from_millis(20)),
+            ice_check_interval: None,
         }
     }
 
@@ -182,11 +200,10 @@ impl Peer {
             // with only `lo`; neither OpenAI nor Chromium send .local candidates.
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
             .with_sctp_max_message_size(SctpMaxMessageSize::Bounded(MAX_MESSAGE_SIZE));
-        if let Some(interval) = settings.ice_check_interval {
-            // Keep the default ~1.4 s check window on real networks.
-            let attempts = (1400 / interval.as_millis().max(1)).clamp(7, 100) as u16;
-            se = se.with_ice_connection_attempts(Some(interval), Some(attempts));
-        }
+        let interval = settings
+            .ice_check_interval
+            .unwrap_or(DEFAULT_ICE_CHECK_INTERVAL);
+        se = se.with_ice_connection_attempts(Some(interval), Some(check_attempts(interval)));
         let (events_tx, events) = mpsc::unbounded_channel();
         let (gathered_tx, gathered) = watch::channel(false);
         let marks = Arc::new(Mutex::new(StageMarks::default()));
@@ -293,6 +310,13 @@ impl AudioSender {
     }
 }
 
+/// How many checks a pair gets at `interval` to fill [`ICE_CHECK_WINDOW`] (at least
+/// webrtc's 7).
+pub fn check_attempts(interval: Duration) -> u16 {
+    let n = ICE_CHECK_WINDOW.as_micros() / interval.as_micros().max(1);
+    n.clamp(7, u16::MAX as u128) as u16
+}
+
 /// The DTLS role an SDP announces (`a=setup:active|passive|actpass`): the answerer's
 /// role tells whether this side pays the DTLS-client flush stall.
 pub fn sdp_setup_role(sdp: &str) -> Option<&str> {
@@ -304,6 +328,18 @@ pub fn sdp_setup_role(sdp: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shorter_check_interval_keeps_the_check_window() {
+        assert_eq!(check_attempts(Duration::from_millis(200)), 7);
+        assert_eq!(check_attempts(DEFAULT_ICE_CHECK_INTERVAL), 280);
+        assert_eq!(
+            check_attempts(Duration::from_secs(1)),
+            7,
+            "never fewer than webrtc's 7"
+        );
+        assert_eq!(check_attempts(Duration::ZERO), u16::MAX);
+    }
 
     #[test]
     fn setup_role_is_read_from_the_first_media_section() {
