@@ -160,7 +160,20 @@ where
         .map_err(PeerError::from)?;
     peer.gathered(GATHER_TIMEOUT).await?;
     let gathered = t0.elapsed();
-    let (answer, answered) = post_and_apply(peer, post, t0).await?;
+    // The answerer may check us before its answer reaches us, and start DTLS before our
+    // nomination is through; webrtc drops both and the answerer waits for its own
+    // retransmit (500 ms for aiortc). Hold them until the stack can take them.
+    peer.hold_early_packets();
+    let (answer, answered) = match post_and_apply(peer, post, t0).await {
+        Ok(applied) => {
+            peer.answer_applied();
+            applied
+        }
+        Err(e) => {
+            peer.release_early_packets();
+            return Err(e);
+        }
+    };
 
     let mut early_tracks = Vec::new();
     // Any data-channel call wakes webrtc's driver, which flushes what its last pass of
@@ -187,7 +200,9 @@ where
             }
         }
     };
-    match tokio::time::timeout(open_timeout, opened).await {
+    let opened = tokio::time::timeout(open_timeout, opened).await;
+    peer.release_early_packets();
+    match opened {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(e),
         Err(_) => return Err(ConnectError::OpenTimeout(open_timeout)),

@@ -30,6 +30,8 @@ use rtc::rtp_transceiver::rtp_sender::{
 
 pub use webrtc::peer_connection::RTCSessionDescription;
 
+mod early_checks;
+
 /// The payload type we offer for Opus; the answer may choose another, so senders read
 /// the negotiated one after the remote description is set.
 pub const OPUS_PT: u8 = 111;
@@ -115,6 +117,7 @@ struct Forward {
     events: mpsc::UnboundedSender<PeerEvent>,
     gathered: watch::Sender<bool>,
     marks: Arc<Mutex<StageMarks>>,
+    early_checks: Option<early_checks::EarlyChecks>,
 }
 
 impl Forward {
@@ -140,6 +143,15 @@ impl PeerConnectionEventHandler for Forward {
         ) {
             self.mark(|m| &mut m.ice_connected);
         }
+        if !matches!(
+            state,
+            RTCIceConnectionState::New | RTCIceConnectionState::Checking
+        ) {
+            // A pair is selected (or never will be): the stack takes DTLS now.
+            if let Some(e) = &self.early_checks {
+                e.release();
+            }
+        }
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
@@ -164,6 +176,7 @@ pub struct Peer {
     pub events: mpsc::UnboundedReceiver<PeerEvent>,
     gathered: watch::Receiver<bool>,
     marks: Arc<Mutex<StageMarks>>,
+    early_checks: Option<early_checks::EarlyChecks>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,7 +220,14 @@ impl Peer {
         let (events_tx, events) = mpsc::unbounded_channel();
         let (gathered_tx, gathered) = watch::channel(false);
         let marks = Arc::new(Mutex::new(StageMarks::default()));
-        let pc = PeerConnectionBuilder::new()
+        let mut builder = PeerConnectionBuilder::new();
+        let mut early_checks = None;
+        if let Some(runtime) = webrtc::runtime::default_runtime() {
+            let (runtime, control) = early_checks::HoldEarlyChecks::new(runtime);
+            builder = builder.with_runtime(Arc::new(runtime));
+            early_checks = Some(control);
+        }
+        let pc = builder
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_media_engine(media)
             .with_interceptor_registry(registry)
@@ -216,6 +236,7 @@ impl Peer {
                 events: events_tx,
                 gathered: gathered_tx,
                 marks: marks.clone(),
+                early_checks: early_checks.clone(),
             }))
             .with_udp_addrs(vec![settings.bind.clone()])
             .build()
@@ -225,7 +246,32 @@ impl Peer {
             events,
             gathered,
             marks,
+            early_checks,
         })
+    }
+
+    /// The offerer calls this before its offer leaves: what the answerer sends before
+    /// the stack can take it (its first checks, its first DTLS flight) is held, not
+    /// dropped, and delivered once it can (see `early_checks`).
+    pub fn hold_early_packets(&self) {
+        if let Some(e) = &self.early_checks {
+            e.hold();
+        }
+    }
+
+    /// The answer is applied: the held checks go in; DTLS waits for ICE to connect
+    /// (the handler releases it then).
+    pub fn answer_applied(&self) {
+        if let Some(e) = &self.early_checks {
+            e.answer_applied();
+        }
+    }
+
+    /// Delivers whatever is held and holds nothing more (the attempt is over).
+    pub fn release_early_packets(&self) {
+        if let Some(e) = &self.early_checks {
+            e.release();
+        }
     }
 
     /// When ICE and DTLS first came up, as far as they have.
