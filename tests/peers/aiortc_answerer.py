@@ -10,9 +10,13 @@ is open, and sends an Opus audio track (a 440 Hz tone) back. The HTTP server bin
 127.0.0.1 too (aioice skips loopback by default). It exits when stdin closes, so the
 process that started it cannot leave it behind.
 
+`--setup passive` makes it answer `a=setup:passive` (the DTLS server), so the offerer
+is the DTLS client; by default aiortc answers `a=setup:active`.
+
 Requires `pip install aiortc` (.ci/run installs it in a venv).
 """
 
+import argparse
 import asyncio
 import fractions
 import json
@@ -65,6 +69,7 @@ class Tone(MediaStreamTrack):
 
 calls = {}
 counter = 0
+SETUP = "active"
 
 
 def session_created(call_id):
@@ -106,7 +111,13 @@ async def answer(offer_sdp):
 
     await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
     pc.addTrack(Tone())
-    await pc.setLocalDescription(await pc.createAnswer())
+    answer = await pc.createAnswer()
+    if SETUP == "passive":
+        # aiortc takes the DTLS role from the answer it applies.
+        answer = RTCSessionDescription(
+            sdp=answer.sdp.replace("a=setup:active", "a=setup:passive"), type="answer"
+        )
+    await pc.setLocalDescription(answer)
     return call_id, pc.localDescription.sdp
 
 
@@ -176,4 +187,7 @@ async def main():
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--setup", choices=["active", "passive"], default="active")
+    SETUP = parser.parse_args().setup
     asyncio.run(main())

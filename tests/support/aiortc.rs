@@ -44,13 +44,31 @@ pub struct AiortcAnswerer {
     port: u16,
 }
 
+/// The DTLS role aiortc takes in its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setup {
+    /// `a=setup:active`, aiortc's default: it is the DTLS client.
+    Active,
+    /// `a=setup:passive`: the offerer is the DTLS client.
+    Passive,
+}
+
 impl AiortcAnswerer {
     /// Starts the answerer, or says why it cannot (aiortc missing, with how to install).
     pub async fn start(limit: Duration) -> Result<AiortcAnswerer, String> {
+        Self::start_with(Setup::Active, limit).await
+    }
+
+    pub async fn start_with(setup: Setup, limit: Duration) -> Result<AiortcAnswerer, String> {
         let python = python();
         let mut child = Command::new(&python)
             .arg("-u")
             .arg(SCRIPT)
+            .arg("--setup")
+            .arg(match setup {
+                Setup::Active => "active",
+                Setup::Passive => "passive",
+            })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -82,7 +100,7 @@ impl AiortcAnswerer {
                 ""
             };
             return Err(format!(
-                "the aiortc answerer ({} {SCRIPT}) did not start within {limit:?}: {}\n{hint}",
+                "the aiortc answerer ({} {SCRIPT}) exited or printed no port within {limit:?}: {}\n{hint}",
                 python.display(),
                 stderr.trim()
             ));
