@@ -213,17 +213,37 @@ impl Row {
             self.setup.as_deref().unwrap_or("?"),
         );
         println!(
-            "  rtconsole steps (worst): ICE connected {:.1} | DTLS done {:.1} | open {:.1}",
+            "  rtconsole steps (worst): answer back {:.1} | ICE connected {:.1} | DTLS done {:.1} | open {:.1}",
+            Stats::of(self.ours.iter().map(|t| t.gather_ms + t.signaling_ms)).worst(),
             Stats::of(self.ours.iter().filter_map(|t| t.ice_connected_ms)).worst(),
             Stats::of(self.ours.iter().filter_map(|t| t.dtls_connected_ms)).worst(),
             a.worst(),
         );
         let theirs = |k: &str| Stats::of(self.theirs.iter().filter_map(|r| r[k].as_f64())).median();
         println!(
-            "  chromium steps  (medians, ms since createOffer): ICE connected {:.1} | DTLS done {:.1} | open {:.1}",
+            "  chromium steps  (medians, ms since createOffer): answer back {:.1} | ICE connected {:.1} | DTLS done {:.1} | open {:.1}",
+            theirs("answerMs"),
             theirs("iceMs"),
             theirs("dtlsMs"),
             b.median(),
+        );
+        // The answerer's own answer time is paid by both offerers alike; what follows it
+        // is the offerer's part of the connect.
+        let after_answer = |xs: Vec<f64>| Stats::of(xs.into_iter()).median();
+        println!(
+            "  after the answer arrived (medians): rtconsole {:.1} | chromium {:.1}",
+            after_answer(
+                self.ours
+                    .iter()
+                    .map(|t| t.offer_to_open_ms - t.gather_ms - t.signaling_ms)
+                    .collect()
+            ),
+            after_answer(
+                self.theirs
+                    .iter()
+                    .filter_map(|r| Some(r["connectMs"].as_f64()? - r["answerMs"].as_f64()?))
+                    .collect()
+            ),
         );
         let theirs_failed: Vec<&str> = self
             .theirs
