@@ -28,7 +28,7 @@ use std::future::Future;
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -158,11 +158,7 @@ impl Runtime for HoldEarlyChecks {
 
     fn wrap_udp_socket(&self, socket: std::net::UdpSocket) -> io::Result<Arc<dyn AsyncUdpSocket>> {
         let inner = self.inner.wrap_udp_socket(socket)?;
-        Ok(Arc::new(HoldingSocket {
-            inner,
-            gate: self.gate.clone(),
-            held: Mutex::new(VecDeque::new()),
-        }))
+        Ok(Arc::new(HoldingSocket::new(inner, self.gate.clone())))
     }
 
     fn wrap_tcp_listener(
@@ -215,6 +211,19 @@ struct HoldingSocket {
     inner: Arc<dyn AsyncUdpSocket>,
     gate: Arc<Gate>,
     held: Mutex<VecDeque<(Vec<u8>, RecvMeta)>>,
+    /// Whether `held` may be non-empty, so an open socket skips the lock.
+    holding: AtomicBool,
+}
+
+impl HoldingSocket {
+    fn new(inner: Arc<dyn AsyncUdpSocket>, gate: Arc<Gate>) -> Self {
+        HoldingSocket {
+            inner,
+            gate,
+            held: Mutex::new(VecDeque::new()),
+            holding: AtomicBool::new(false),
+        }
+    }
 }
 
 impl fmt::Debug for HoldingSocket {
@@ -260,14 +269,16 @@ impl AsyncUdpSocket for HoldingSocket {
         if bufs.is_empty() || meta.is_empty() {
             return self.inner.poll_recv(cx, bufs, meta);
         }
-        if self.gate.phase() == OPEN && lock(&self.held).is_empty() {
+        if self.gate.phase() == OPEN && !self.holding.load(Ordering::Acquire) {
             return self.inner.poll_recv(cx, bufs, meta);
         }
         // Parked first, so a phase change racing with the reads below still wakes us.
         self.gate.park(cx.waker());
         {
             let mut held = lock(&self.held);
-            if held.front().is_some_and(|(d, _)| !self.gate.holds(d)) {
+            if held.is_empty() {
+                self.holding.store(false, Ordering::Release);
+            } else if held.front().is_some_and(|(d, _)| !self.gate.holds(d)) {
                 let (data, mut m) = held.pop_front().expect("front exists");
                 let n = data.len().min(bufs[0].len());
                 bufs[0][..n].copy_from_slice(&data[..n]);
@@ -287,6 +298,7 @@ impl AsyncUdpSocket for HoldingSocket {
                     // DTLS waits, or ICE could never connect to release it.
                     if self.gate.holds(data) && held.len() < MAX_HELD {
                         held.push_back((data.to_vec(), m));
+                        self.holding.store(true, Ordering::Release);
                         continue;
                     }
                     return Poll::Ready(Ok(1));
@@ -306,43 +318,4 @@ impl AsyncUdpSocket for HoldingSocket {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn request() -> Vec<u8> {
-        let mut req = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42];
-        req.extend([0u8; 12]);
-        req
-    }
-
-    #[test]
-    fn binding_requests_and_dtls_are_told_from_other_datagrams() {
-        assert!(is_binding_request(&request()));
-        let mut ok = request();
-        ok[0] = 0x01;
-        assert!(!is_binding_request(&ok), "a success response is not held");
-        assert!(
-            !is_binding_request(&request()[..10]),
-            "too short to be STUN"
-        );
-        assert!(is_dtls(&[22, 254, 253]));
-        assert!(!is_dtls(&[0x80, 111]), "RTP is not DTLS");
-        assert!(!is_dtls(&request()));
-    }
-
-    #[test]
-    fn each_phase_holds_its_own_kind_and_never_goes_back() {
-        let (_, control) = HoldEarlyChecks::new(webrtc::runtime::default_runtime().unwrap());
-        let gate = control.0.clone();
-        let dtls = [22u8, 254, 253, 0];
-        assert!(!gate.holds(&request()), "open until the offer leaves");
-        control.hold();
-        assert!(gate.holds(&request()) && !gate.holds(&dtls));
-        control.answer_applied();
-        assert!(!gate.holds(&request()) && gate.holds(&dtls));
-        control.release();
-        assert!(!gate.holds(&request()) && !gate.holds(&dtls));
-        control.answer_applied();
-        assert_eq!(gate.phase(), OPEN, "a late call does not close it again");
-    }
-}
+mod tests;
