@@ -229,21 +229,22 @@ impl Row {
         );
         // The answerer's own answer time is paid by both offerers alike; what follows it
         // is the offerer's part of the connect.
-        let after_answer = |xs: Vec<f64>| Stats::of(xs.into_iter()).median();
+        let ours_after = Stats::of(
+            self.ours
+                .iter()
+                .map(|t| t.offer_to_open_ms - t.gather_ms - t.signaling_ms),
+        );
+        let theirs_after = Stats::of(
+            self.theirs
+                .iter()
+                .filter_map(|r| Some(r["connectMs"].as_f64()? - r["answerMs"].as_f64()?)),
+        );
         println!(
-            "  after the answer arrived (medians): rtconsole {:.1} | chromium {:.1}",
-            after_answer(
-                self.ours
-                    .iter()
-                    .map(|t| t.offer_to_open_ms - t.gather_ms - t.signaling_ms)
-                    .collect()
-            ),
-            after_answer(
-                self.theirs
-                    .iter()
-                    .filter_map(|r| Some(r["connectMs"].as_f64()? - r["answerMs"].as_f64()?))
-                    .collect()
-            ),
+            "  after the answer arrived: rtconsole median {:.1} worst {:.1} | chromium median {:.1} worst {:.1}",
+            ours_after.median(),
+            ours_after.worst(),
+            theirs_after.median(),
+            theirs_after.worst(),
         );
         let theirs_failed: Vec<&str> = self
             .theirs
