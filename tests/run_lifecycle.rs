@@ -236,3 +236,51 @@ fn run_prices_with_the_config_files_prices() {
     // Each token costs $1 at these prices.
     assert!(cost >= 10.0, "{cost_line}");
 }
+
+#[test]
+fn the_connect_breakdown_names_every_step_of_a_webrtc_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let s = script(dir.path(), "say hello\nexpect response.done\n");
+    let out = rtconsole()
+        .args(["run", "--mock", "--record"])
+        .arg(&rec)
+        .arg(&s)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = open_recording(&rec).unwrap();
+    let note = read
+        .entries
+        .iter()
+        .filter_map(|e| e.event())
+        .find(|v| v["type"] == "local.connected")
+        .expect("the breakdown note");
+    let step = |k: &str| {
+        note[k]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{k} missing: {note}"))
+    };
+    // Each step happens after the one before it.
+    let order = [
+        step("ice_connected_ms"),
+        step("dtls_connected_ms"),
+        step("channel_open_ms"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "{note}");
+    assert!(
+        step("secret_ms") >= 0.0 && step("sdp_post_ms") >= 0.0,
+        "{note}"
+    );
+    assert!(
+        step("session_created_ms") >= step("channel_open_ms") - 1.0,
+        "{note}"
+    );
+    assert!(step("first_rtp_ms") > 0.0, "{note}");
+    assert_eq!(read.header.call_id.as_deref(), note["call_id"].as_str());
+}

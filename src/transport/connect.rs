@@ -11,7 +11,7 @@ use webrtc::media_stream::track_remote::TrackRemote;
 
 use super::rtc_setup::{
     sdp_setup_role, AudioSender, Peer, PeerError, PeerEvent, PeerSettings, RTCSessionDescription,
-    EVENTS_LABEL, NUDGE_EVERY,
+    CLIENT_NUDGE_EVERY, EVENTS_LABEL,
 };
 use super::signaling::{Answer, SignalingError};
 use tokio::sync::mpsc;
@@ -21,12 +21,20 @@ pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(15);
 const GATHER_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long each step took, for the recording's local notes and the connect bench.
+/// `gather_ms` and `signaling_ms` are durations; the others are instants in ms since
+/// `create_offer`, so they read as one timeline:
+/// gather → signaling (POST) → ICE connected → DTLS done → data channel open.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ConnectTimings {
     pub gather_ms: f64,
+    /// The SDP POST's round trip (the server's answer time included).
     pub signaling_ms: f64,
     /// From `create_offer` to the data channel's `open`.
     pub offer_to_open_ms: f64,
+    /// From `create_offer` to ICE connection state `connected`.
+    pub ice_connected_ms: Option<f64>,
+    /// From `create_offer` to peer connection state `connected` (DTLS handshake done).
+    pub dtls_connected_ms: Option<f64>,
 }
 
 /// An open call.
@@ -94,6 +102,33 @@ where
     }
 }
 
+/// Posts the offer and applies the answer; returns it with when it arrived (since `t0`).
+async fn post_and_apply<F, Fut>(
+    peer: &Peer,
+    post: F,
+    t0: Instant,
+) -> Result<(Answer, Duration), ConnectError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<Answer, SignalingError>>,
+{
+    let sdp = peer
+        .pc
+        .local_description()
+        .await
+        .map(|d| d.sdp)
+        .ok_or_else(|| ConnectError::BadAnswer("no local description".into()))?;
+    let answer = post(sdp).await?;
+    let answered = t0.elapsed();
+    let desc = RTCSessionDescription::answer(answer.sdp.clone())
+        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
+    peer.pc
+        .set_remote_description(desc)
+        .await
+        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
+    Ok((answer, answered))
+}
+
 type Negotiated = (
     Arc<dyn DataChannel>,
     AudioSender,
@@ -125,24 +160,26 @@ where
         .map_err(PeerError::from)?;
     peer.gathered(GATHER_TIMEOUT).await?;
     let gathered = t0.elapsed();
-    let sdp = peer
-        .pc
-        .local_description()
-        .await
-        .map(|d| d.sdp)
-        .ok_or_else(|| ConnectError::BadAnswer("no local description".into()))?;
-    let answer = post(sdp).await?;
-    let answered = t0.elapsed();
-    let desc = RTCSessionDescription::answer(answer.sdp.clone())
-        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
-    peer.pc
-        .set_remote_description(desc)
-        .await
-        .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
+    // The answerer may check us before its answer reaches us, and start DTLS before our
+    // nomination is through; webrtc drops both and the answerer waits for its own
+    // retransmit (500 ms for aiortc). Hold them until the stack can take them.
+    peer.hold_early_packets();
+    let (answer, answered) = match post_and_apply(peer, post, t0).await {
+        Ok(applied) => {
+            peer.answer_applied();
+            applied
+        }
+        Err(e) => {
+            peer.release_early_packets();
+            return Err(e);
+        }
+    };
 
     let mut early_tracks = Vec::new();
-    // Any data-channel call wakes webrtc's driver; see NUDGE_EVERY.
-    let mut nudge = tokio::time::interval(NUDGE_EVERY);
+    // Any data-channel call wakes webrtc's driver, which flushes what its last pass of
+    // events queued (the DCEP OPEN once SCTP is up); see NUDGE_EVERY.
+    let mut nudge = tokio::time::interval(CLIENT_NUDGE_EVERY);
+    nudge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let opened = async {
         loop {
             tokio::select! {
@@ -163,15 +200,23 @@ where
             }
         }
     };
-    match tokio::time::timeout(open_timeout, opened).await {
+    let opened = tokio::time::timeout(open_timeout, opened).await;
+    peer.release_early_packets();
+    match opened {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Err(e),
         Err(_) => return Err(ConnectError::OpenTimeout(open_timeout)),
     }
+    let open_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let marks = peer.stage_marks();
+    let since_t0 =
+        |at: Option<Instant>| at.map(|at| at.saturating_duration_since(t0).as_secs_f64() * 1e3);
     let timings = ConnectTimings {
         gather_ms: gathered.as_secs_f64() * 1e3,
         signaling_ms: (answered - gathered).as_secs_f64() * 1e3,
-        offer_to_open_ms: t0.elapsed().as_secs_f64() * 1e3,
+        offer_to_open_ms: open_ms,
+        ice_connected_ms: since_t0(marks.ice_connected),
+        dtls_connected_ms: since_t0(marks.connected),
     };
     Ok((dc, audio, answer, timings, early_tracks))
 }

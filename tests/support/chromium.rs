@@ -50,14 +50,22 @@ pub async fn run_page(
     turn: bool,
     limit: Duration,
 ) -> Value {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`); .ci/run does this"
-    );
+    run_page_with(api_base, Some(key), runs, turn, limit).await
+}
+
+/// As [`run_page`]; with `key` `None` the page mints no client secret and posts its
+/// offer with a dummy bearer, for answerers that have no `/client_secrets`.
+pub async fn run_page_with(
+    api_base: &str,
+    key: Option<&str>,
+    runs: usize,
+    turn: bool,
+    limit: Duration,
+) -> Value {
     let (tx, rx) = oneshot::channel();
     let state = PageState {
         api: api_base.to_string(),
-        key: key.to_string(),
+        key: key.unwrap_or_default().to_string(),
         report: Arc::new(Mutex::new(Some(tx))),
     };
     let app = Router::new()
@@ -70,28 +78,53 @@ pub async fn run_page(
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let profile = tempfile::tempdir().unwrap();
     let url = format!(
-        "http://{page_addr}/?api={}&runs={runs}&turn={}",
+        "http://{page_addr}/?api={}&runs={runs}&turn={}&token={}",
         api_base,
-        if turn { 1 } else { 0 }
+        if turn { 1 } else { 0 },
+        if key.is_some() { 1 } else { 0 }
     );
-    let mut child = tokio::process::Command::new(CHROMIUM)
-        .args(FLAGS)
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(&url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("chromium starts");
+    let browser = Browser::launch(&url);
     let result = tokio::time::timeout(limit, rx).await;
-    let _ = child.kill().await;
-    let _ = child.wait().await;
+    browser.close().await;
     server.abort();
     match result {
         Ok(Ok(v)) => v,
         _ => panic!("Chromium sent no report within {limit:?} (page {url})"),
+    }
+}
+
+/// A headless Chromium on one page, with a fresh profile; killed on `close` or drop.
+pub struct Browser {
+    child: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub fn launch(url: &str) -> Browser {
+        assert!(
+            Path::new(CHROMIUM).exists(),
+            "{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`); .ci/run does this"
+        );
+        let profile = tempfile::tempdir().unwrap();
+        let child = tokio::process::Command::new(CHROMIUM)
+            .args(FLAGS)
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromium starts");
+        Browser {
+            child,
+            _profile: profile,
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.child.kill().await;
+        let _ = self.child.wait().await;
     }
 }
 

@@ -104,14 +104,14 @@ async fn call(target: &Target, options: &LinkOptions, clock: Clock) -> Result<Ca
     // The peer's timings count from its offer; the breakdown counts from the start
     // of connecting, so shift them by when the offer was made.
     let open_at = clock.now_ms_f64();
-    let _offer_at = open_at - conn.timings.offer_to_open_ms;
+    let offer_at = open_at - conn.timings.offer_to_open_ms;
     let breakdown = ConnectBreakdown {
         call_id: conn.answer.call_id.clone(),
         answer_setup: conn.answer_setup.clone(),
         secret_ms: cred.round_trip_ms,
         sdp_post_ms: Some(conn.timings.signaling_ms),
-        ice_connected_ms: None,
-        dtls_connected_ms: None,
+        ice_connected_ms: conn.timings.ice_connected_ms.map(|t| offer_at + t),
+        dtls_connected_ms: conn.timings.dtls_connected_ms.map(|t| offer_at + t),
         channel_open_ms: Some(open_at),
         session_created_ms: None,
         first_rtp_ms: None,
