@@ -12,6 +12,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+mod outbox;
+
 use super::help::render_help;
 use super::keymap::{Action, Keymap};
 use super::layout::{areas, Areas};
@@ -25,7 +27,8 @@ use super::panes::transcript::TranscriptPane;
 use super::text::one_line;
 use super::theme::Theme;
 use crate::audio::meter::Meters;
-use crate::session::{Command, Effect, Input, NoticeLevel, Phase, Session};
+use crate::session::{Command, Effect, Input, NoticeLevel, Session};
+use outbox::Queued;
 
 /// What the app asks of the edges.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,22 +42,6 @@ pub enum Request {
     /// Play a script file into the live session.
     Replay(PathBuf),
     Quit,
-}
-
-/// Something asked for before the data channel opened.
-#[derive(Debug, Clone, PartialEq)]
-enum Queued {
-    Text(String),
-    Command(Command),
-}
-
-impl Queued {
-    fn into_input(self, at_ms: u64) -> Input {
-        match self {
-            Queued::Text(text) => Input::SendText { at_ms, text },
-            Queued::Command(command) => Input::Command { at_ms, command },
-        }
-    }
 }
 
 /// A one-line question at the bottom of the screen.
@@ -327,61 +314,7 @@ impl App {
         self.conn.read_only
     }
 
-    /// Sends a client event through the core, which validates and logs it. Before
-    /// the data channel is open the text waits in a queue, so what a user types while
-    /// connecting is neither lost nor logged as sent when it was not.
-    pub fn send(&mut self, text: String, at_ms: u64) -> Vec<Request> {
-        self.submit(Queued::Text(text), at_ms)
-    }
-
-    /// A command the core turns into events (shortcuts, the config editor's apply),
-    /// queued like a typed event until the channel is open.
-    pub fn command(&mut self, command: Command, at_ms: u64) -> Vec<Request> {
-        self.submit(Queued::Command(command), at_ms)
-    }
-
-    fn submit(&mut self, what: Queued, at_ms: u64) -> Vec<Request> {
-        if self.read_only_refusal() {
-            return Vec::new();
-        }
-        if !self.live_is_open() {
-            self.queued.push(what);
-            let why = match self.session.phase() {
-                Phase::Failed(_) | Phase::Closed(_) => "the session is not connected",
-                _ => "the data channel is not open yet",
-            };
-            self.set_notice(
-                NoticeLevel::Warning,
-                format!(
-                    "{} event(s) queued: {why}; they go out when it opens",
-                    self.queued.len()
-                ),
-            );
-            return Vec::new();
-        }
-        self.on_input(what.into_input(at_ms))
-    }
-
-    /// A live session always has a connection endpoint; tests of panes alone do not
-    /// connect, so an app whose phase never left Idle sends straight through.
-    fn live_is_open(&self) -> bool {
-        matches!(self.session.phase(), Phase::Open | Phase::Idle)
-    }
-
-    /// Sends what was asked for while connecting, once the channel is open.
-    fn flush_queue(&mut self, at_ms: u64) -> Vec<Request> {
-        if self.queued.is_empty() || !self.live_is_open() {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for what in std::mem::take(&mut self.queued) {
-            let fx = self.session.handle(what.into_input(at_ms));
-            out.extend(self.effects(fx));
-        }
-        out
-    }
-
-    fn effects(&mut self, fx: Vec<Effect>) -> Vec<Request> {
+    pub(super) fn effects(&mut self, fx: Vec<Effect>) -> Vec<Request> {
         let mut out = Vec::new();
         for effect in fx {
             match effect {
