@@ -7,6 +7,9 @@
 //!
 //! Not a criterion bench: the point is a trend over one long run.
 
+#[path = "support/sequences.rs"]
+mod sequences;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,32 +22,11 @@ use rtconsole::tui::app::App;
 use rtconsole::tui::keymap::Keymap;
 use rtconsole::tui::pane::ConnInfo;
 use rtconsole::tui::theme::Theme;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const MINUTES: u64 = 60;
 const EVENTS_PER_SECOND: u64 = 100;
 const BURST: usize = 20_000;
-
-fn turns() -> Vec<Vec<String>> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sequences");
-    [
-        "text_turn.jsonl",
-        "voice_turn.jsonl",
-        "function_call.jsonl",
-        "barge_in.jsonl",
-    ]
-    .iter()
-    .map(|name| {
-        std::fs::read_to_string(format!("{dir}/{name}"))
-            .expect("sequence fixture")
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| v["dir"] == "server")
-            .map(|v| v["event"].to_string())
-            .collect()
-    })
-    .collect()
-}
 
 fn rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -60,7 +42,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let turns: Vec<String> = turns().concat();
+    let turns: Vec<String> = sequences::turns().concat();
     let conn = ConnInfo {
         endpoint: "soak".into(),
         session_limit_ms: 3_600_000,

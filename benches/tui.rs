@@ -7,6 +7,9 @@
 //! 2. Redraws over 5 s of idle with silent meters: the real UI loop (`run_ui`) over a
 //!    loaded session, a test backend and no keys for 5 s, then Ctrl-C. Target 0.
 
+#[path = "support/sequences.rs"]
+mod sequences;
+
 use std::hint::black_box;
 use std::io;
 use std::path::PathBuf;
@@ -25,32 +28,10 @@ use rtconsole::tui::keymap::Keymap;
 use rtconsole::tui::live::{run_ui, Hooks};
 use rtconsole::tui::pane::ConnInfo;
 use rtconsole::tui::theme::Theme;
-use serde_json::Value;
-
-fn turns() -> Vec<Vec<String>> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sequences");
-    [
-        "text_turn.jsonl",
-        "voice_turn.jsonl",
-        "function_call.jsonl",
-        "barge_in.jsonl",
-    ]
-    .iter()
-    .map(|name| {
-        std::fs::read_to_string(format!("{dir}/{name}"))
-            .expect("sequence fixture")
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| v["dir"] == "server")
-            .map(|v| v["event"].to_string())
-            .collect()
-    })
-    .collect()
-}
 
 /// An app whose session has exactly `events` server events in its log.
 fn app_with(events: usize) -> App {
-    let turns = turns();
+    let turns = sequences::turns();
     let mut session = Session::new(SessionOptions::default());
     let mut n = 0usize;
     let mut rep = 0usize;

@@ -51,6 +51,17 @@ fn tui_args() -> TuiArgs {
     }
 }
 
+/// A fresh app over an empty session, saving into `dir`.
+fn app_with(conn: ConnInfo, dir: &std::path::Path) -> App {
+    App::new(
+        Session::new(SessionOptions::default()),
+        Keymap::default(),
+        Theme::default(),
+        conn,
+        PathBuf::from(dir),
+    )
+}
+
 struct Driver {
     keys: mpsc::UnboundedSender<Event>,
     screen: watch::Receiver<String>,
@@ -109,13 +120,7 @@ async fn keys_drive_a_whole_session_against_the_mock() {
         ..ConnInfo::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut app = App::new(
-        Session::new(SessionOptions::default()),
-        Keymap::default(),
-        Theme::default(),
-        conn,
-        PathBuf::from(dir.path()),
-    );
+    let mut app = app_with(conn, dir.path());
     let setup = LiveSetup {
         connect: connect_args(),
         tui: tui_args(),
@@ -266,13 +271,7 @@ async fn the_tui_and_run_record_the_same_session() {
         session_limit_ms: 3_600_000,
         ..ConnInfo::default()
     };
-    let mut app = App::new(
-        Session::new(SessionOptions::default()),
-        Keymap::default(),
-        Theme::default(),
-        conn,
-        PathBuf::from(dir.path()),
-    );
+    let mut app = app_with(conn, dir.path());
     let mut tui = tui_args();
     tui.record = Some(tui_rec.clone());
     let setup = LiveSetup {
@@ -372,13 +371,7 @@ async fn the_tui_attaches_to_a_call_and_drives_it_from_the_composer() {
         session_limit_ms: 3_600_000,
         ..ConnInfo::default()
     };
-    let mut app = App::new(
-        Session::new(SessionOptions::default()),
-        Keymap::default(),
-        Theme::default(),
-        conn,
-        PathBuf::from(dir.path()),
-    );
+    let mut app = app_with(conn, dir.path());
     let mut connect = connect_args();
     connect.mock = false;
     connect.base_url = server.base_url();

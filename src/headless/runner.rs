@@ -121,7 +121,7 @@ async fn run_async(
         packets,
         playback: speaker.clone(),
     };
-    let (link, mut events) = Link::start_on(clock, options, Some(port));
+    let (link, mut events) = Link::start(clock, options, Some(port));
 
     let mut run = ScriptRun::new(loaded.script, args.timeout.as_millis() as u64);
     run.session_mut()

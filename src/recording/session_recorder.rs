@@ -57,10 +57,6 @@ impl SessionRecorder {
         }
     }
 
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
     /// Appends what was logged since the last call. After a failed write every
     /// call fails: the recording has stopped.
     pub fn sync(&mut self, session: &Session) -> io::Result<()> {

@@ -124,20 +124,12 @@ enum Command {
 /// waiting.
 pub struct Link {
     commands: mpsc::Sender<Command>,
-    clock: Clock,
 }
 
 impl Link {
-    /// Starts connecting in the background; the events come on the receiver.
+    /// Starts connecting in the background; the events come on the receiver,
+    /// stamped on `clock`, which the caller stamps its own inputs with too.
     pub fn start(
-        options: LinkOptions,
-        audio: Option<AudioPort>,
-    ) -> (Link, mpsc::Receiver<LinkEvent>) {
-        Link::start_on(Clock::start(), options, audio)
-    }
-
-    /// As `start`, on a clock the caller already stamps its inputs with.
-    pub fn start_on(
         clock: Clock,
         options: LinkOptions,
         audio: Option<AudioPort>,
@@ -151,11 +143,7 @@ impl Link {
             commands: commands_rx,
             audio,
         }));
-        (Link { commands, clock }, events)
-    }
-
-    pub fn clock(&self) -> Clock {
-        self.clock
+        (Link { commands }, events)
     }
 
     /// Writes a validated client event on the data channel. Sent only once the

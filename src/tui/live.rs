@@ -95,7 +95,7 @@ where
             script_scenario: None,
         };
         let port = audio.as_mut().and_then(AudioEngine::link_port);
-        let (l, rx) = Link::start_on(clock, options, port);
+        let (l, rx) = Link::start(clock, options, port);
         link = Some(l);
         link_rx = Some(rx);
     }
