@@ -4,6 +4,7 @@
 pub mod capture;
 pub mod devices;
 pub mod engine;
+pub mod g711;
 pub mod gate;
 pub mod jitter;
 pub mod levels;
@@ -13,6 +14,7 @@ pub mod playback;
 pub mod render;
 pub mod resample;
 pub mod wav;
+pub mod wire_format;
 
 /// The one rate everything inside rtconsole runs at: Opus over WebRTC is 48 kHz.
 pub const RATE: u32 = 48_000;

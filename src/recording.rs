@@ -51,6 +51,7 @@
 //! Beta-era recordings (`"dialect":"beta"`, beta event names) read like any other: the
 //! reader keeps each event's text and leaves interpretation to [`crate::protocol`].
 
+pub mod audio_spool;
 mod error;
 mod format;
 mod reader;

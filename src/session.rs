@@ -115,6 +115,14 @@ pub enum Command {
     ToggleTool(usize),
     /// Send this GA session object as a `session.update` (the config editor).
     UpdateSession(Value),
+    /// The user barged in on a session whose audio travels in events (a WebSocket):
+    /// cut the item to what was played, with `conversation.item.truncate`, as the
+    /// API asks socket clients to do. From the link, which knows what was played.
+    TruncatePlayed {
+        item_id: String,
+        content_index: u32,
+        audio_end_ms: u64,
+    },
 }
 
 // Not boxed: an input is moved straight into `handle` and never stored in bulk.
@@ -267,7 +275,8 @@ pub struct Session {
     errors: Vec<ErrorRecord>,
     /// Client event ids we sent, with their types, to explain server errors.
     sent_ids: HashMap<String, String>,
-    /// Count of `response.output_audio.delta` seen; not expected on WebRTC.
+    /// Count of `response.output_audio.delta` seen; not expected on WebRTC, so
+    /// any means the audio travels in events and the client plays it out itself.
     audio_deltas: u64,
     tools: ToolSwitch,
     connect: Option<ConnectBreakdown>,

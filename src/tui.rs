@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use crossterm::event::EventStream;
 
 use crate::audio::engine::{AudioEngine, AudioOptions};
-use crate::cli::{AttachArgs, Cli, ConnectArgs, TransportArg, TuiArgs};
+use crate::cli::{AttachArgs, Cli, ConnectArgs, TuiArgs};
 use crate::protocol::Dialect;
 use crate::recording::open_recording;
 use crate::session::{NoticeLevel, PriceTable, Session, SessionOptions};
@@ -96,16 +96,11 @@ fn live(
     if let Some(id) = &attach {
         endpoint = format!("sideband {id} @ {endpoint}");
     }
-    // A sideband carries events only; audio over a socket is not built yet.
-    let no_audio = match (&attach, connect.transport) {
-        (Some(_), _) => Some(
-            "none: a sideband carries events only; the call's audio goes to the peer that made it",
-        ),
-        (None, TransportArg::Websocket) => {
-            Some("none: audio over the WebSocket is not supported yet (text only)")
-        }
-        (None, TransportArg::Webrtc) => None,
-    };
+    // A sideband carries events only; a socket session carries its audio in events,
+    // which the link converts to and from the same engine as a WebRTC call.
+    let no_audio = attach.as_ref().map(|_| {
+        "none: a sideband carries events only; the call's audio goes to the peer that made it"
+    });
     let setup = LiveSetup {
         connect: connect.clone(),
         tui: tui.clone(),

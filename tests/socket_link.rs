@@ -278,3 +278,114 @@ async fn a_beta_socket_is_refused_with_close_4000_and_the_fix() {
     );
     server.shutdown().await;
 }
+
+/// The recording's events of one type, as JSON.
+fn events_of(rec: &Path, ty: &str) -> Vec<serde_json::Value> {
+    open_recording(rec)
+        .unwrap()
+        .entries
+        .iter()
+        .filter_map(|e| e.event())
+        .filter(|v| v["type"] == ty)
+        .collect()
+}
+
+fn b64_len(v: &serde_json::Value, key: &str) -> usize {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(v[key].as_str().unwrap())
+        .unwrap()
+        .len()
+}
+
+fn wav_peak(path: &Path) -> i32 {
+    let mut r = hound::WavReader::open(path).unwrap();
+    r.samples::<i16>()
+        .map(|s| i32::from(s.unwrap()).abs())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Runs a script over the socket against the mock, with a recording and a WAV.
+fn socket_run(script: &Path, dir: &Path) -> (Output, std::path::PathBuf, std::path::PathBuf) {
+    let rec = dir.join("rec.jsonl");
+    let wav = dir.join("out.wav");
+    let out = rtconsole(
+        &[
+            "run",
+            "--mock",
+            "--transport",
+            "websocket",
+            "--record",
+            rec.to_str().unwrap(),
+            "--output",
+            wav.to_str().unwrap(),
+            script.to_str().unwrap(),
+        ],
+        &[],
+    );
+    (out, rec, wav)
+}
+
+#[test]
+fn a_voice_turn_over_the_websocket_sends_and_plays_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, rec, wav) = socket_run(&examples().join("voice_turn.rtc"), dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let appends = events_of(&rec, "input_audio_buffer.append");
+    assert!(appends.len() > 20, "{} appends", appends.len());
+    // 40 ms of 24 kHz pcm16 each, the base64 back in the recording as sent.
+    assert!(appends.iter().all(|a| b64_len(a, "audio") == 1920));
+    let deltas = events_of(&rec, "response.output_audio.delta");
+    assert!(!deltas.is_empty());
+    assert!(deltas.iter().all(|d| b64_len(d, "delta") > 0));
+    assert!(!std::fs::read_to_string(&rec).unwrap().contains("@audio:"));
+    assert!(wav_peak(&wav) > 1000, "the reply WAV is not silent");
+}
+
+#[test]
+fn a_g711_session_over_the_websocket_uses_8_khz_audio_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("ulaw.rtc");
+    let voice = examples().join("voice_turn.rtc");
+    let text = std::fs::read_to_string(&voice)
+        .unwrap()
+        .replace("scenario voice_turn.toml", &format!("scenario {}", examples().join("voice_turn.toml").display()))
+        .replace("../audio/question.wav", &examples().join("../audio/question.wav").display().to_string())
+        .replace(
+            "\"audio\": {\"input\": {",
+            "\"audio\": {\"output\": {\"format\": {\"type\": \"audio/pcmu\"}}, \"input\": {\"format\": {\"type\": \"audio/pcmu\"}, ",
+        );
+    std::fs::write(&script, text).unwrap();
+    let (out, rec, wav) = socket_run(&script, dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let appends = events_of(&rec, "input_audio_buffer.append");
+    // The first appends may go out before session.updated switched the format.
+    let last = appends.last().expect("appends");
+    assert_eq!(b64_len(last, "audio"), 320, "40 ms of 8 kHz μ-law");
+    let deltas = events_of(&rec, "response.output_audio.delta");
+    assert_eq!(b64_len(&deltas[0], "delta"), 320);
+    assert!(wav_peak(&wav) > 1000, "the reply WAV is not silent");
+}
+
+#[test]
+fn a_barge_in_on_a_socket_truncates_the_item_to_what_was_played() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, rec, _) = socket_run(&examples().join("socket_barge_in.rtc"), dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let truncates = events_of(&rec, "conversation.item.truncate");
+    assert_eq!(truncates.len(), 1, "{truncates:?}");
+    let t = &truncates[0];
+    let item = t["item_id"].as_str().unwrap();
+    let received_ms: usize = events_of(&rec, "response.output_audio.delta")
+        .iter()
+        .filter(|d| d["item_id"] == item)
+        .map(|d| b64_len(d, "delta") / 48)
+        .sum();
+    let end = t["audio_end_ms"].as_u64().unwrap() as usize;
+    assert!(
+        end > 0 && end <= received_ms,
+        "played {end} ms of {received_ms} ms received"
+    );
+    assert_eq!(events_of(&rec, "conversation.item.truncated").len(), 1);
+}

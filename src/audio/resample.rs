@@ -21,7 +21,7 @@ pub enum ResampleError {
     Rate { rate: u32 },
     #[error("cannot take audio with 0 channels: give at least one channel")]
     NoChannels,
-    #[error("could not set up resampling from {rate} Hz to 48 kHz: {reason}")]
+    #[error("could not set up resampling from {rate} Hz: {reason}")]
     Setup { rate: u32, reason: String },
 }
 
@@ -53,6 +53,7 @@ pub fn resample_to_48k(mono: &[f32], from_rate: u32) -> Result<Vec<f32>, Resampl
 /// (about 5 ms); [`StreamResampler::flush`] releases the rest.
 pub struct StreamResampler {
     from_rate: u32,
+    to_rate: u32,
     channels: usize,
     /// Samples of a frame split across two `push` calls.
     partial: Vec<f32>,
@@ -73,19 +74,28 @@ struct FftStage {
 
 impl StreamResampler {
     pub fn new(from_rate: u32, channels: u16) -> Result<Self, ResampleError> {
-        if !(MIN_RATE..=MAX_RATE).contains(&from_rate) {
-            return Err(ResampleError::Rate { rate: from_rate });
+        StreamResampler::between(from_rate, RATE, channels)
+    }
+
+    /// The same to any rate: the socket transport sends 24 kHz (or 8 kHz G.711) audio
+    /// taken from the 48 kHz inside.
+    pub fn between(from_rate: u32, to_rate: u32, channels: u16) -> Result<Self, ResampleError> {
+        for rate in [from_rate, to_rate] {
+            if !(MIN_RATE..=MAX_RATE).contains(&rate) {
+                return Err(ResampleError::Rate { rate });
+            }
         }
         if channels == 0 {
             return Err(ResampleError::NoChannels);
         }
-        let fft = if from_rate == RATE {
+        let fft = if from_rate == to_rate {
             None
         } else {
-            Some(FftStage::new(from_rate)?)
+            Some(FftStage::new(from_rate, to_rate)?)
         };
         Ok(StreamResampler {
             from_rate,
+            to_rate,
             channels: usize::from(channels),
             partial: Vec::new(),
             fft,
@@ -132,21 +142,21 @@ impl StreamResampler {
         self.partial.clear();
         match &mut self.fft {
             None => Vec::new(),
-            Some(stage) => stage.flush(self.from_rate),
+            Some(stage) => stage.flush(self.from_rate, self.to_rate),
         }
     }
 }
 
 impl FftStage {
-    fn new(from_rate: u32) -> Result<Self, ResampleError> {
+    fn new(from_rate: u32, to_rate: u32) -> Result<Self, ResampleError> {
         // 10 ms chunks keep capture latency low; rubato rounds up to a whole number of
         // its minimal chunk (147 input frames for 44.1 kHz).
         let chunk = (from_rate / 100) as usize;
-        let resampler = FftFixedInOut::<f32>::new(from_rate as usize, RATE as usize, chunk, 1)
+        let resampler = FftFixedInOut::<f32>::new(from_rate as usize, to_rate as usize, chunk, 1)
             .map_err(|e| ResampleError::Setup {
-                rate: from_rate,
-                reason: e.to_string(),
-            })?;
+            rate: from_rate,
+            reason: e.to_string(),
+        })?;
         let out_buf = resampler.output_buffer_allocate(true);
         let skip = resampler.output_delay();
         Ok(FftStage {
@@ -173,9 +183,9 @@ impl FftStage {
         self.pending = pending;
     }
 
-    fn flush(&mut self, from_rate: u32) -> Vec<f32> {
+    fn flush(&mut self, from_rate: u32, to_rate: u32) -> Vec<f32> {
         let r = u64::from(from_rate);
-        let expected = (self.in_total * u64::from(RATE) + r / 2) / r;
+        let expected = (self.in_total * u64::from(to_rate) + r / 2) / r;
         let chunk = self.resampler.input_frames_next();
         let mut out = Vec::new();
         // Zero padding pushes the last real input and the filter delay through.
@@ -186,7 +196,7 @@ impl FftStage {
         }
         let surplus = (self.out_total - expected) as usize;
         out.truncate(out.len().saturating_sub(surplus));
-        if let Ok(fresh) = FftStage::new(from_rate) {
+        if let Ok(fresh) = FftStage::new(from_rate, to_rate) {
             *self = fresh;
         }
         out

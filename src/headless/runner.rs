@@ -294,10 +294,7 @@ async fn run_async(
 /// socket's initial `session.update`) comes back to be sent.
 fn feed(run: &mut ScriptRun, input: Input) -> Vec<crate::session::Effect> {
     match input {
-        Input::Server { at_ms, raw } => {
-            run.on_server(at_ms, &raw);
-            Vec::new()
-        }
+        Input::Server { at_ms, raw } => run.on_server(at_ms, &raw),
         other => run.session_mut().handle(other),
     }
 }

@@ -21,7 +21,8 @@ use super::keys::Caller;
 use super::model::{Model, ModelInput, ModelOptions, ModelOutput};
 use super::server::{App, Attached};
 use super::voice::Voice;
-use crate::audio::FRAME;
+use crate::audio::wire_format::{Way, WireFormat};
+use crate::audio::{FRAME, RATE};
 use crate::protocol::Dialect;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -166,7 +167,8 @@ async fn session_socket(mut socket: WebSocket, options: ModelOptions) {
                 } => {
                     voice_seed = voice_seed.wrapping_add(1);
                     let mut v = Voice::new(voice_seed, &voice);
-                    for delta in audio_deltas(&mut v, duration_ms) {
+                    let format = WireFormat::of_session(model.session(), Way::Output);
+                    for delta in audio_deltas(&mut v, duration_ms, format) {
                         let ev = json!({"type": "response.output_audio.delta",
                             "event_id": format!("event_audio_{}", crate::mock::keys::random_hex(8)),
                             "response_id": response_id, "item_id": item_id,
@@ -207,7 +209,8 @@ async fn session_socket(mut socket: WebSocket, options: ModelOptions) {
                 Some(Ok(Message::Text(text))) => {
                     let at_ms = now_ms();
                     pending = model.handle(ModelInput::Client { at_ms, text: &text });
-                    if let Some(samples) = appended_audio(&text) {
+                    let format = WireFormat::of_session(model.session(), Way::Input);
+                    if let Some(samples) = appended_audio(&text, format) {
                         for frame in samples.chunks(FRAME) {
                             pending.extend(model.handle(ModelInput::Audio { at_ms, samples: frame }));
                         }
@@ -221,30 +224,31 @@ async fn session_socket(mut socket: WebSocket, options: ModelOptions) {
     }
 }
 
-/// The voice as base64 24 kHz pcm16, `DELTA_MS` per delta.
-fn audio_deltas(voice: &mut Voice, duration_ms: u64) -> Vec<String> {
+/// The voice as base64 in the session's output format, `DELTA_MS` per delta.
+fn audio_deltas(voice: &mut Voice, duration_ms: u64, format: WireFormat) -> Vec<String> {
     let mut out = Vec::new();
     let mut left = duration_ms;
     let mut frame48 = vec![0i16; (DELTA_MS * 48) as usize];
+    let step = (RATE / format.rate()) as usize;
     while left > 0 {
         let ms = left.min(DELTA_MS);
         let n = (ms * 48) as usize;
         voice.fill(&mut frame48[..n]);
-        let mut bytes = Vec::with_capacity(n);
-        // 48 → 24 kHz: the mean of each pair, a crude low-pass that is enough here.
-        for pair in frame48[..n].chunks(2) {
-            let s = ((pair[0] as i32 + *pair.get(1).unwrap_or(&pair[0]) as i32) / 2) as i16;
-            bytes.extend_from_slice(&s.to_le_bytes());
-        }
-        out.push(B64.encode(&bytes));
+        // 48 kHz down to the format's rate: the mean of each group, a crude low-pass
+        // that is enough for a simulated voice.
+        let samples: Vec<i16> = frame48[..n]
+            .chunks(step)
+            .map(|g| (g.iter().map(|&s| i32::from(s)).sum::<i32>() / g.len() as i32) as i16)
+            .collect();
+        out.push(B64.encode(format.encode(&samples)));
         left -= ms;
     }
     out
 }
 
-/// The 48 kHz samples of an `input_audio_buffer.append` (24 kHz pcm16, the GA
-/// default), for the model's VAD.
-fn appended_audio(text: &str) -> Option<Vec<i16>> {
+/// The 48 kHz samples of an `input_audio_buffer.append` in the session's input
+/// format, for the model's VAD.
+fn appended_audio(text: &str, format: WireFormat) -> Option<Vec<i16>> {
     if !text.contains("input_audio_buffer.append") {
         return None;
     }
@@ -253,15 +257,16 @@ fn appended_audio(text: &str) -> Option<Vec<i16>> {
         return None;
     }
     let bytes = B64.decode(v.get("audio")?.as_str()?).ok()?;
-    let s24: Vec<i16> = bytes
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect();
-    let mut s48 = Vec::with_capacity(s24.len() * 2);
-    for (i, s) in s24.iter().enumerate() {
-        let next = *s24.get(i + 1).unwrap_or(s);
-        s48.push(*s);
-        s48.push(((*s as i32 + next as i32) / 2) as i16);
+    let low = format.decode(&bytes);
+    let step = (RATE / format.rate()) as usize;
+    // Linear interpolation up to 48 kHz: the VAD only needs the energy right.
+    let mut s48 = Vec::with_capacity(low.len() * step);
+    for (i, &s) in low.iter().enumerate() {
+        let next = i32::from(*low.get(i + 1).unwrap_or(&s));
+        for k in 0..step {
+            let s = i32::from(s);
+            s48.push((s + (next - s) * k as i32 / step as i32) as i16);
+        }
     }
     Some(s48)
 }
@@ -273,9 +278,11 @@ mod tests {
     #[test]
     fn a_second_of_voice_is_25_deltas_of_40_ms_at_24_khz() {
         let mut v = Voice::new(1, "marin");
-        let deltas = audio_deltas(&mut v, 1000);
+        let deltas = audio_deltas(&mut v, 1000, WireFormat::Pcm24k);
         assert_eq!(deltas.len(), 25);
         assert_eq!(B64.decode(&deltas[0]).unwrap().len(), 40 * 24 * 2);
+        let ulaw = audio_deltas(&mut v, 1000, WireFormat::Pcmu);
+        assert_eq!(B64.decode(&ulaw[0]).unwrap().len(), 40 * 8);
     }
 
     #[test]
@@ -283,7 +290,14 @@ mod tests {
         let pcm: Vec<u8> = (0..480i16).flat_map(|s| s.to_le_bytes()).collect();
         let text =
             json!({"type": "input_audio_buffer.append", "audio": B64.encode(&pcm)}).to_string();
-        assert_eq!(appended_audio(&text).unwrap().len(), 960);
-        assert!(appended_audio(r#"{"type":"response.create"}"#).is_none());
+        assert_eq!(
+            appended_audio(&text, WireFormat::Pcm24k).unwrap().len(),
+            960
+        );
+        assert_eq!(
+            appended_audio(&text, WireFormat::Pcmu).unwrap().len(),
+            960 * 6
+        );
+        assert!(appended_audio(r#"{"type":"response.create"}"#, WireFormat::Pcm24k).is_none());
     }
 }

@@ -79,6 +79,9 @@ impl<W: Write> RecordingWriter<W> {
     /// compactly. Anything else (a bad server message, a JSON scalar) is stored as a
     /// `raw` string, redacted.
     pub fn write_event(&mut self, t_ms: u64, dir: Direction, raw_text: &str) -> io::Result<()> {
+        // Audio the link spooled to disk goes back in as the base64 that was on the wire.
+        let resolved = super::audio_spool::resolve(raw_text);
+        let raw_text: &str = &resolved;
         let trimmed = raw_text.trim();
         match serde_json::from_str::<Value>(trimmed) {
             Ok(mut value) => {

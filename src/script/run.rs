@@ -193,10 +193,11 @@ impl ScriptRun {
     }
 
     /// A server message, exactly as received, at `now_ms` on the run's clock.
-    pub fn on_server(&mut self, now_ms: u64, raw: &str) {
+    /// A server message: matched against the script, then handed to the session.
+    /// The session's effects (a playback flush, a notice) are the edge's to carry out.
+    pub fn on_server(&mut self, now_ms: u64, raw: &str) -> Vec<Effect> {
         let errors_before = self.session.errors().len();
-        // Server events ask nothing of the edges: their effects are notices.
-        let _ = self.session.handle(Input::Server {
+        let effects = self.session.handle(Input::Server {
             at_ms: now_ms,
             raw: raw.to_string(),
         });
@@ -227,6 +228,7 @@ impl ScriptRun {
         if self.failure.is_none() {
             self.failure = self.budgets.check(self.session.turns().all());
         }
+        effects
     }
 
     /// The audio or silence asked for by the current step has been streamed.

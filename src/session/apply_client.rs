@@ -269,13 +269,31 @@ impl Session {
                         fx,
                     );
                 }
-                self.send_event(
-                    at,
-                    ClientEvent::OutputAudioBufferClear { event_id: None },
-                    fx,
-                );
+                // A socket session has no server-side output buffer: the client's
+                // own playback stops, and the link then asks for the truncate.
+                if self.audio_deltas == 0 {
+                    self.send_event(
+                        at,
+                        ClientEvent::OutputAudioBufferClear { event_id: None },
+                        fx,
+                    );
+                }
                 fx.push(Effect::FlushPlayback);
             }
+            Command::TruncatePlayed {
+                item_id,
+                content_index,
+                audio_end_ms,
+            } => self.send_event(
+                at,
+                ClientEvent::ConversationItemTruncate {
+                    event_id: None,
+                    item_id,
+                    content_index,
+                    audio_end_ms,
+                },
+                fx,
+            ),
             Command::PushToTalkPressed => {
                 if !self.config.turn_detection_on() {
                     // Start the turn from a clean buffer, as the docs' push-to-talk flow does.

@@ -254,7 +254,13 @@ impl Session {
             E::InputTranscriptionSegment(_) => {}
             E::InputAudioCommitted(_) => self.turns.committed(at),
             E::InputAudioCleared(_) => {}
-            E::SpeechStarted(_) => self.turns.speech_started(at),
+            E::SpeechStarted(_) => {
+                self.turns.speech_started(at);
+                // On a socket the client plays the audio, so a barge-in stops it here.
+                if self.audio_deltas > 0 {
+                    fx.push(Effect::FlushPlayback);
+                }
+            }
             E::SpeechStopped(_) => self.turns.speech_stopped(at),
             E::InputAudioTimeoutTriggered(_) => {}
             E::OutputAudioStarted(b) => self.turns.audio_started(b.response_id.as_deref(), at),
@@ -331,6 +337,8 @@ impl Session {
             E::OutputAudioDelta(d) => {
                 self.audio_deltas += 1;
                 self.turns.delta(&d.response_id, at);
+                // A socket has no output_audio_buffer.started: the first delta is it.
+                self.turns.audio_started(Some(&d.response_id), at);
             }
             E::OutputTextDone(d) | E::OutputAudioTranscriptDone(d) | E::OutputAudioDone(d) => {
                 if let Some(words) = d.text.or(d.transcript) {

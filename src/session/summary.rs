@@ -168,7 +168,7 @@ pub fn server_summary(ev: &ServerEvent) -> String {
             format!("{} part {} {}", p.item_id, p.content_index, p.part.kind)
         }
         E::OutputTextDelta(d) | E::OutputAudioTranscriptDelta(d) => quote(&d.delta),
-        E::OutputAudioDelta(d) => format!("{} bytes base64", d.delta.len()),
+        E::OutputAudioDelta(d) => audio_size(&d.delta),
         E::OutputTextDone(d) | E::OutputAudioTranscriptDone(d) | E::OutputAudioDone(d) => {
             match d.text.as_deref().or(d.transcript.as_deref()) {
                 Some(t) => quote(t),
@@ -199,6 +199,18 @@ pub fn server_summary(ev: &ServerEvent) -> String {
             .map(|l| format!("{} {}/{}", l.name, l.remaining, l.limit))
             .collect::<Vec<_>>()
             .join(", "),
+    }
+}
+
+/// The size of an audio payload: base64 as received, or a token the link left in
+/// its place when it spooled the bytes (`@audio:NONCE:OFFSET:LEN`).
+pub(crate) fn audio_size(payload: &str) -> String {
+    let spooled = payload
+        .strip_prefix("@audio:")
+        .and_then(|t| t.rsplit(':').next()?.parse::<usize>().ok());
+    match spooled {
+        Some(n) => format!("{n} bytes audio"),
+        None => format!("{} bytes base64", payload.len()),
     }
 }
 

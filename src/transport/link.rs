@@ -10,6 +10,8 @@ mod audio;
 mod driver;
 pub mod setup;
 mod socket;
+mod socket_audio;
+mod socket_live;
 mod webrtc;
 
 use std::path::PathBuf;

@@ -2,25 +2,23 @@
 //! sideband of a call someone else made (`?call_id=…`). One text frame is one
 //! event either way; the close code says how it ended.
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::driver::{apply_audio_effect, is_session_created, Driver, Ending};
+use super::driver::{Driver, Ending};
 use super::setup::{self, SetupError, Target};
-use super::{CallInfo, Command, LinkEvent, Transport};
+use super::{CallInfo, LinkEvent, Transport};
 use crate::protocol::redact::redact_text;
 use crate::protocol::Dialect;
 use crate::session::{ConnectBreakdown, Input, TransportStatus};
 use crate::transport::signaling::error_from_status;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// What the socket is for, which changes the URL and the messages.
 #[derive(Clone)]
@@ -100,7 +98,9 @@ pub(super) async fn run(mut d: Driver) {
             .await;
         }
     }
-    let ending = live(&mut d, socket, &kind, &mut breakdown).await;
+    let sideband = matches!(kind, Kind::Sideband { .. });
+    let explain = |frame: Option<&CloseFrame>| explain_close(frame, &kind);
+    let ending = super::socket_live::live(&mut d, socket, sideband, &explain, &mut breakdown).await;
     d.end(Some(target), ending).await;
 }
 
@@ -207,92 +207,6 @@ fn initial_update(session: &Value) -> Option<String> {
     Some(json!({"type": "session.update", "session": s}).to_string())
 }
 
-/// The open socket: until the server closes it, it fails, or the front-end closes.
-async fn live(
-    d: &mut Driver,
-    mut socket: Socket,
-    kind: &Kind,
-    breakdown: &mut ConnectBreakdown,
-) -> Ending {
-    let playback = d.audio.as_ref().map(|a| a.playback.clone());
-    let mut reported = false;
-    let breakdown_by = tokio::time::sleep(std::time::Duration::from_secs(3));
-    tokio::pin!(breakdown_by);
-    let ending = loop {
-        tokio::select! {
-            frame = socket.next() => match frame {
-                Some(Ok(Message::Text(text))) => {
-                    let raw = text.to_string();
-                    let at = d.clock.now_ms_f64();
-                    let first = !reported && is_session_created(&raw);
-                    d.input(Input::Server { at_ms: at as u64, raw }).await;
-                    if first {
-                        breakdown.session_created_ms = Some(at);
-                        reported = true;
-                        d.transport(TransportStatus::Breakdown(breakdown.clone())).await;
-                    }
-                }
-                Some(Ok(Message::Binary(bytes))) => {
-                    let at_ms = d.clock.now_ms();
-                    let raw = String::from_utf8_lossy(&bytes).into_owned();
-                    d.input(Input::Server { at_ms, raw }).await;
-                }
-                Some(Ok(Message::Close(frame))) => {
-                    break Ending { status: TransportStatus::Closed { reason: explain_close(frame.as_ref(), kind) } };
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => {
-                    break Ending { status: TransportStatus::Failed {
-                        reason: format!("the WebSocket failed: {}", redact_text(&e.to_string())),
-                    } };
-                }
-                None => break Ending { status: TransportStatus::Closed {
-                    reason: "the server dropped the WebSocket without a close frame".into(),
-                } },
-            },
-            cmd = d.commands.recv() => match cmd {
-                Some(Command::Send(text)) => {
-                    if let Err(e) = socket.send(Message::text(text)).await {
-                        d.note(json!({"type": "local.send_failed", "error": e.to_string()})).await;
-                    }
-                }
-                Some(Command::Effect(e)) => apply_audio_effect(playback.as_ref(), &e),
-                Some(Command::Close(reason)) => {
-                    close_socket(&mut socket).await;
-                    break Ending { status: TransportStatus::Closed { reason } };
-                }
-                None => {
-                    close_socket(&mut socket).await;
-                    break Ending { status: TransportStatus::Closed { reason: "the front-end went away".into() } };
-                }
-            },
-            _ = &mut breakdown_by, if !reported => {
-                reported = true;
-                d.transport(TransportStatus::Breakdown(breakdown.clone())).await;
-            }
-        }
-    };
-    // A sideband sees no session.created: the breakdown still goes out, with the call id.
-    if !reported {
-        d.transport(TransportStatus::Breakdown(breakdown.clone()))
-            .await;
-    }
-    ending
-}
-
-/// A normal close, then a short wait for the server's answer so it hears it.
-async fn close_socket(socket: &mut Socket) {
-    let frame = CloseFrame {
-        code: CloseCode::Normal,
-        reason: "closed by rtconsole".into(),
-    };
-    let _ = socket.send(Message::Close(Some(frame))).await;
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
-        while let Some(Ok(_)) = socket.next().await {}
-    })
-    .await;
-}
-
 /// What a close code means here, with the server's reason.
 fn explain_close(frame: Option<&CloseFrame>, kind: &Kind) -> String {
     let Some(frame) = frame else {
@@ -331,6 +245,7 @@ fn explain_close(frame: Option<&CloseFrame>, kind: &Kind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
     fn frame(code: u16, reason: &str) -> CloseFrame {
         CloseFrame {
