@@ -29,7 +29,7 @@ use crate::protocol::validate::ValidationError;
 use crate::protocol::Dialect;
 
 pub use config_diff::{FieldChange, FieldDiff};
-pub use conversation::{ConvItem, Conversation};
+pub use conversation::{ConvItem, Conversation, PartText, Segment, TokenProb};
 pub use event_log::{EntryKind, EventLog, LogEntry, Row};
 pub use latency::{Turn, TurnTrigger, Turns};
 pub use responses::{PendingCall, ResponseState, Responses};

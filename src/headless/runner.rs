@@ -116,6 +116,7 @@ async fn run_async(
         dialect,
         session,
         script_scenario: loaded.script.scenario.clone(),
+        playout_speed: 1,
     };
     let port = AudioPort {
         packets,

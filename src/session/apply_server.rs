@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde_json::{json, Value};
 
-use super::conversation::Placement;
+use super::conversation::{Placement, Segment, TokenProb};
 use super::event_log::{EntryKind, LogEntry};
 use super::summary::{one_line, server_summary};
 use super::{
@@ -232,11 +232,13 @@ impl Session {
                 }
             }
             E::InputTranscriptionCompleted(c) => {
+                let logprobs = token_probs(c.extra.get("logprobs"));
                 let item = self.user_audio_item(&c.item_id, at);
                 if let Some(part) = item.part_mut(c.content_index) {
                     part.text = c.transcript;
                     part.transcript_pending = false;
                     part.transcript_final = true;
+                    part.logprobs = logprobs;
                 }
             }
             E::InputTranscriptionFailed(f) => {
@@ -251,7 +253,28 @@ impl Session {
                     f.error.message
                 ));
             }
-            E::InputTranscriptionSegment(_) => {}
+            E::InputTranscriptionSegment(g) => {
+                let item = self.user_audio_item(&g.item_id, at);
+                if let Some(part) = item.part_mut(g.content_index) {
+                    let segment = Segment {
+                        id: g.id,
+                        speaker: g.speaker,
+                        text: g.text,
+                        start_s: g.start,
+                        end_s: g.end,
+                    };
+                    // A segment sent again with its id replaces the earlier one.
+                    let known = part
+                        .segments
+                        .iter()
+                        .position(|s| s.id.is_some() && s.id == segment.id);
+                    match known {
+                        Some(i) => part.segments[i] = segment,
+                        None if part.segments.len() < MAX_SEGMENTS => part.segments.push(segment),
+                        None => {}
+                    }
+                }
+            }
             E::InputAudioCommitted(_) => self.turns.committed(at),
             E::InputAudioCleared(_) => {}
             E::SpeechStarted(_) => {
@@ -592,4 +615,24 @@ fn breakdown_note(b: &ConnectBreakdown) -> Value {
            "ice_connected_ms": ms(b.ice_connected_ms), "dtls_connected_ms": ms(b.dtls_connected_ms),
            "channel_open_ms": ms(b.channel_open_ms), "session_created_ms": ms(b.session_created_ms),
            "first_rtp_ms": ms(b.first_rtp_ms)})
+}
+
+/// Segments kept per part: a hostile server must not grow one item without bound.
+const MAX_SEGMENTS: usize = 10_000;
+
+/// `logprobs: [{token, logprob, bytes}]` of a completed transcript; empty when
+/// absent or not in that shape.
+fn token_probs(v: Option<&serde_json::Value>) -> Vec<TokenProb> {
+    v.and_then(serde_json::Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|t| {
+                    Some(TokenProb {
+                        token: t.get("token")?.as_str()?.to_string(),
+                        logprob: t.get("logprob")?.as_f64()?,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

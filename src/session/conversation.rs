@@ -16,6 +16,39 @@ pub struct PartText {
     /// Transcription finished (completed or failed): later item echoes with
     /// `transcript: null` must not make it pending again.
     pub transcript_final: bool,
+    /// Speaker segments of a diarizing transcription (`…transcription.segment`).
+    pub segments: Vec<Segment>,
+    /// Token log-probabilities of the transcript, when the session includes them.
+    pub logprobs: Vec<TokenProb>,
+}
+
+/// One stretch of speech by one speaker, as a diarizing transcriber reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub id: Option<String>,
+    pub speaker: Option<String>,
+    pub text: String,
+    pub start_s: f64,
+    pub end_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenProb {
+    pub token: String,
+    pub logprob: f64,
+}
+
+impl PartText {
+    /// The mean token probability and the least likely token, when logprobs came.
+    pub fn confidence(&self) -> Option<(f64, &TokenProb)> {
+        let n = self.logprobs.len();
+        let lowest = self
+            .logprobs
+            .iter()
+            .min_by(|a, b| a.logprob.total_cmp(&b.logprob))?;
+        let mean = self.logprobs.iter().map(|t| t.logprob).sum::<f64>() / n as f64;
+        Some((mean.exp(), lowest))
+    }
 }
 
 /// Content parts beyond this index are ignored: real items have one or two, and a

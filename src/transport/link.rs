@@ -95,6 +95,9 @@ pub struct LinkOptions {
     pub session: Value,
     /// A script's `scenario` line, used with `--mock` unless `--scenario` is given.
     pub script_scenario: Option<PathBuf>,
+    /// How many times real time a socket session plays the model's audio: 1 but
+    /// in the memory bench, which plays an hour in a minute.
+    pub playout_speed: u32,
 }
 
 /// What the call is, once it is up: for the status bar and the recording header.

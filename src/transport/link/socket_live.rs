@@ -41,6 +41,7 @@ pub(super) async fn live(
 ) -> Ending {
     let mut audio = if sideband { None } else { start_audio(d) };
     let playback = d.audio.as_ref().map(|a| a.playback.clone());
+    let speed = d.options.playout_speed.max(1);
     let mut reported = false;
     let breakdown_by = tokio::time::sleep(Duration::from_secs(3));
     tokio::pin!(breakdown_by);
@@ -99,7 +100,9 @@ pub(super) async fn live(
             },
             _ = pace.tick(), if playing => {
                 if let Some(a) = audio.as_mut() {
-                    a.down.tick(Some(&a.playback));
+                    for _ in 0..speed {
+                        a.down.tick(Some(&a.playback));
+                    }
                 }
             }
             cmd = d.commands.recv() => match cmd {
