@@ -24,7 +24,7 @@ use crate::protocol::Dialect;
 use crate::session::{Effect, Input};
 
 pub use audio::{AudioPort, Playback};
-pub use setup::SetupError;
+pub use setup::{SetupError, SharedMock};
 
 /// How many events may wait between the link and the task that owns the session;
 /// a slow consumer holds the link back (nothing is dropped).
@@ -93,6 +93,8 @@ pub struct LinkOptions {
     pub session: Value,
     /// A script's `scenario` line, used with `--mock` unless `--scenario` is given.
     pub script_scenario: Option<PathBuf>,
+    /// Call this running mock instead of starting one (several runs of a script).
+    pub shared_mock: Option<SharedMock>,
 }
 
 /// What the call is, once it is up: for the status bar and the recording header.

@@ -93,6 +93,7 @@ where
             dialect: setup.dialect,
             session: setup.session.clone(),
             script_scenario: None,
+            shared_mock: None,
         };
         let port = audio.as_mut().and_then(AudioEngine::link_port);
         let (l, rx) = Link::start(clock, options, port);
