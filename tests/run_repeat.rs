@@ -433,6 +433,87 @@ fn a_connection_error_in_every_run_is_exit_2_and_options_for_one_run_are_refused
 }
 
 #[test]
+fn a_run_that_fails_to_connect_among_working_ones_counts_as_a_failed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // The shared mock refuses the first client secret only: one run of three
+    // cannot connect, the others can.
+    std::fs::write(
+        dir.path().join("once.toml"),
+        "[signaling]\nclient_secrets_status = 500\nfail_times = 1\n",
+    )
+    .unwrap();
+    let script = dir.path().join("quick.rtc");
+    std::fs::write(
+        &script,
+        format!("requires mock\nscenario once.toml\n{QUICK}"),
+    )
+    .unwrap();
+    let json = dir.path().join("r.json");
+    let xml = dir.path().join("r.xml");
+    let args = |rate: &'static str| {
+        vec![
+            script.to_str().unwrap().to_string(),
+            "--mock".into(),
+            "--runs".into(),
+            "3".into(),
+            "--min-pass-rate".into(),
+            rate.into(),
+            "--report".into(),
+            json.to_str().unwrap().to_string(),
+            "--junit".into(),
+            xml.to_str().unwrap().to_string(),
+        ]
+    };
+    let strict: Vec<String> = args("100%");
+    let out = rtconsole(&strict.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("ended without a verdict"), "{err}");
+    let r = report(&json);
+    let s = &r["scripts"][0];
+    assert_eq!(
+        (
+            s["passed"].as_u64(),
+            s["failed"].as_u64(),
+            s["errors"].as_u64()
+        ),
+        (Some(2), Some(0), Some(1)),
+        "{s}"
+    );
+    let error = s["run_results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["outcome"] == "error")
+        .unwrap();
+    assert!(
+        error["failure"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("500"),
+        "{error}"
+    );
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(
+        (
+            suite.attribute("tests"),
+            suite.attribute("failures"),
+            suite.attribute("errors")
+        ),
+        (Some("3"), Some("0"), Some("1"))
+    );
+    // Two of three is enough for a lower bar.
+    let lenient: Vec<String> = args("0.6");
+    let out = rtconsole(&lenient.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
 fn one_run_of_one_script_still_writes_its_recording_to_stdout_and_reports_on_request() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("quick.rtc");

@@ -118,3 +118,72 @@ fn clean(s: &str) -> String {
         .filter(|&c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::record::RunFailure;
+    use super::*;
+
+    #[test]
+    fn markup_and_control_characters_in_messages_stay_well_formed() {
+        let failed = RunRecord {
+            run: 2,
+            verdict: Verdict::Failed,
+            duration_ms: 1500.0,
+            steps_run: 1,
+            steps_total: 2,
+            failure: Some(RunFailure {
+                line: 3,
+                step: "expect response.output_text.done text~/<b>&\"it's\"/".into(),
+                message: "got \u{1b}[31m</failure>]]>\nsecond line".into(),
+            }),
+            notes: vec!["a & b".into()],
+            recording: None,
+            metrics: vec![],
+        };
+        let passed = RunRecord {
+            run: 1,
+            verdict: Verdict::Passed,
+            failure: None,
+            ..failed.clone()
+        };
+        let steps = [(3, "expect …".to_string())];
+        let t = ScriptTally::new("dir/<odd> & name.rtc".into(), &steps, vec![failed, passed]);
+        let xml = render(&[t]);
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        assert_eq!(suite.attribute("name"), Some("dir/<odd> & name.rtc"));
+        assert_eq!(
+            (suite.attribute("tests"), suite.attribute("failures")),
+            (Some("2"), Some("1"))
+        );
+        let failure = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        let message = failure.attribute("message").unwrap();
+        // One line, with the escape byte shown rather than written.
+        assert!(
+            message
+                .starts_with("line 3: expect response.output_text.done text~/<b>&\"it's\"/: got ")
+                && message.contains("</failure>]]>")
+                && !message.contains('\u{1b}')
+                && !message.contains('\n'),
+            "{message}"
+        );
+        let body = failure.text().unwrap();
+        assert!(
+            body.contains("second line") && body.contains("note: a & b"),
+            "{body}"
+        );
+        let times: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| n.attribute("time").unwrap())
+            .collect();
+        assert_eq!(times, ["1.500", "1.500"]);
+    }
+}
