@@ -16,7 +16,7 @@ pub struct RepeatArgs {
     /// Each script's share of passed runs must be at least this: 0.9 or 90% (default: every run passes).
     #[arg(long, value_parser = parse_rate, value_name = "R")]
     pub min_pass_rate: Option<f64>,
-    /// Each script's p95 of a metric must be at most D: `800ms` checks first_output (turn start to first output), `channel_open=2s` names the metric. Repeatable.
+    /// Each script's p95 of a metric must be at most D: `800ms` checks first_output (turn start to first output); `channel_open=2s` names the metric (first_output, response_done, channel_open, or any other the runs measure). Repeatable.
     #[arg(long = "max-p95", value_parser = parse_p95, value_name = "[METRIC=]D")]
     pub max_p95: Vec<P95Gate>,
     /// Write a JUnit XML report (a testsuite per script, a testcase per run).

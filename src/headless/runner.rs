@@ -57,7 +57,7 @@ pub(super) struct Play<'a> {
 pub(super) enum RecordTo {
     Stdout,
     File(PathBuf),
-    /// One of several runs without `--record DIR`: kept only in memory.
+    /// One of several runs without `--record DIR`: the events are not kept.
     Nowhere,
 }
 
