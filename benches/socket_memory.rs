@@ -152,6 +152,7 @@ async fn run() {
         session: json!({"type": "realtime", "model": "gpt-realtime"}),
         script_scenario: None,
         playout_speed: SPEED,
+        shared_mock: None,
     };
     let (mic_tx, mic_rx) = tokio::sync::mpsc::channel(64);
     let sink = Arc::new(Sink(AtomicU64::new(0)));

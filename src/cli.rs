@@ -7,6 +7,9 @@ use clap::{Parser, Subcommand};
 
 use crate::protocol::Dialect;
 
+mod repeat;
+pub use repeat::{P95Gate, RepeatArgs, DEFAULT_P95_METRIC};
+
 /// `rtconsole --version`: the version, the git commit it was built from, the
 /// target and the build profile (see build.rs).
 pub const VERSION: &str = concat!(
@@ -47,7 +50,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Play a script headless: send events, wait for and check server events, exit non-zero when an expectation fails.
+    /// Play scripts headless: send events, wait for and check server events, exit non-zero when an expectation (or, with --runs, a gate) fails.
     Run(RunArgs),
     /// Serve the mock Realtime server on a loopback port for other clients.
     Mock(MockArgs),
@@ -183,8 +186,9 @@ pub struct TuiArgs {
 /// `rtconsole run`: the script, where audio and events go, and how long to wait.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The script (see README "Scripts"), or a recording, which replays as a script.
-    pub script: PathBuf,
+    /// Scripts (see README "Scripts") or recordings, which replay as scripts: files, directories (their *.rtc files) or quoted globs.
+    #[arg(required = true, value_name = "SCRIPT|DIR|GLOB")]
+    pub scripts: Vec<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Stream this WAV into the microphone from the start (any rate/channels); silence otherwise.
@@ -193,8 +197,8 @@ pub struct RunArgs {
     /// Write the model's audio, decoded, to this WAV (48 kHz mono).
     #[arg(long, value_name = "FILE.wav")]
     pub output: Option<PathBuf>,
-    /// Write the events to this recording instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    /// Write the events to this recording instead of stdout; with several runs a directory, one SCRIPT-runN.jsonl per run.
+    #[arg(long, value_name = "FILE|DIR")]
     pub record: Option<PathBuf>,
     /// Replaying a recording: send its client events without the original pauses.
     #[arg(long)]
@@ -208,6 +212,8 @@ pub struct RunArgs {
     /// Attach to this call's sideband instead of starting a session (events only; the standard key).
     #[arg(long, value_name = "CALL_ID")]
     pub attach: Option<String>,
+    #[command(flatten)]
+    pub repeat: RepeatArgs,
 }
 
 /// `rtconsole mock`: the options of the standalone mock server.

@@ -11,6 +11,7 @@ pub mod config_diff;
 pub mod conversation;
 pub mod event_log;
 pub mod latency;
+pub mod metrics;
 pub mod report;
 pub mod responses;
 mod shortcuts;

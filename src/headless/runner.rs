@@ -3,6 +3,7 @@
 //! the recording from the core's log.
 
 use std::io;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -18,14 +19,14 @@ use crate::session::{Input, Phase};
 use crate::signals::{Stop, StopSignals};
 use crate::transport::link::{
     drain_until_ended, setup as link_setup, AudioPort, Clock, Link, LinkEvent, LinkOptions,
-    Transport,
+    SharedMock, Transport,
 };
 
 /// Exit statuses; 2 also covers every connection failure and an unwritable
 /// recording; a signal gives 128 + its number.
-const PASSED: u8 = 0;
-const FAILED: u8 = 1;
-const USAGE: u8 = 2;
+pub(super) const PASSED: u8 = 0;
+pub(super) const FAILED: u8 = 1;
+pub(super) const USAGE: u8 = 2;
 
 pub fn run(args: &RunArgs, token_url: Option<&str>, dialect: Dialect) -> ExitCode {
     if let Err(e) = crate::logging::init_cli(args.log_file.as_deref()) {
@@ -39,13 +40,41 @@ pub fn run(args: &RunArgs, token_url: Option<&str>, dialect: Dialect) -> ExitCod
             return ExitCode::from(USAGE);
         }
     };
-    match runtime.block_on(run_async(args, token_url, dialect)) {
-        Ok(code) => ExitCode::from(code),
-        Err(SetupError(message)) => {
-            eprintln!("rtconsole run: {message}");
-            ExitCode::from(USAGE)
-        }
-    }
+    ExitCode::from(runtime.block_on(super::runs::run(args, token_url, dialect)))
+}
+
+/// One play of a script: which one, where its events go and what it calls.
+pub(super) struct Play<'a> {
+    pub script: &'a Path,
+    pub record: RecordTo,
+    pub shared_mock: Option<SharedMock>,
+    /// One of several runs: the call id, the summary and the verdict are left to
+    /// the caller's report instead of stderr.
+    pub quiet: bool,
+}
+
+/// Where a play's recording goes.
+pub(super) enum RecordTo {
+    Stdout,
+    File(PathBuf),
+    /// One of several runs without `--record DIR`: the events are not kept.
+    Nowhere,
+}
+
+/// How a play ended, for the caller to count and report.
+pub(super) struct Played {
+    /// The exit status a single run gives.
+    pub code: u8,
+    /// The script's verdict, when it got that far.
+    pub outcome: Option<Outcome>,
+    /// Why it stopped before a verdict (the connection, a signal, the recording),
+    /// or why a replay failed although its steps passed.
+    pub stopped: Option<String>,
+    pub signal: Option<Stop>,
+    /// The script line being played when it stopped.
+    pub line: Option<usize>,
+    /// Named millisecond figures (see [`crate::session::metrics`]).
+    pub metrics: Vec<(String, f64)>,
 }
 
 /// Why the loop stopped before the script finished.
@@ -58,12 +87,13 @@ enum Stopped {
     Script(String),
 }
 
-async fn run_async(
+pub(super) async fn play(
     args: &RunArgs,
     token_url: Option<&str>,
     dialect: Dialect,
-) -> Result<u8, SetupError> {
-    let loaded = setup::load(&args.script, args.fast, dialect)?;
+    play: Play<'_>,
+) -> Result<Played, SetupError> {
+    let loaded = setup::load(play.script, args.fast, dialect)?;
     let dialect = loaded.script.dialect;
     if !args.connect.mock {
         if let Some(refusal) = loaded.script.real_server_refusal() {
@@ -93,15 +123,16 @@ async fn run_async(
     if let Some(m) = session.get("model").and_then(|m| m.as_str()) {
         header = header.with_model(m);
     }
-    let recorder = match &args.record {
-        Some(path) => SessionRecorder::create(path, header),
-        None => SessionRecorder::to_writer(Box::new(io::stdout()), header),
+    let recorder = match &play.record {
+        RecordTo::File(path) => SessionRecorder::create(path, header),
+        RecordTo::Stdout => SessionRecorder::to_writer(Box::new(io::stdout()), header),
+        RecordTo::Nowhere => SessionRecorder::to_writer(Box::new(io::sink()), header),
     };
     let mut recorder = recorder.map_err(|e| {
-        let to = args
-            .record
-            .as_ref()
-            .map_or("standard output".to_string(), |p| p.display().to_string());
+        let to = match &play.record {
+            RecordTo::File(p) => p.display().to_string(),
+            _ => "standard output".to_string(),
+        };
         SetupError(format!(
             "writing the recording to {to} failed: {e}\nfix: free space or choose another --record path"
         ))
@@ -117,6 +148,7 @@ async fn run_async(
         session,
         script_scenario: loaded.script.scenario.clone(),
         playout_speed: 1,
+        shared_mock: play.shared_mock.clone(),
     };
     let port = AudioPort {
         packets,
@@ -188,7 +220,7 @@ async fn run_async(
                     }
                 }
                 Some(LinkEvent::Up(info)) => {
-                    if let Some(id) = &info.call_id {
+                    if let Some(id) = info.call_id.as_ref().filter(|_| !play.quiet) {
                         eprintln!("connected: call {id}");
                     }
                 }
@@ -239,55 +271,76 @@ async fn run_async(
 
     let mic_stats = *mic.stats.lock().expect("mic stats");
     let speaker_stats = *speaker.stats.lock().expect("speaker stats");
-    eprint!(
-        "{}",
-        summary::render(run.session(), &mic_stats, &speaker_stats)
-    );
-    let record_failed = |why: &str| {
-        eprintln!(
-            "rtconsole run: writing the recording to {} failed: {why}; the events after the failure are not in it (free space, or choose another --record path)",
-            recorder.describe()
+    // What stderr says of this run; a quiet run keeps it out of the caller's report.
+    let say = |text: String| {
+        if !play.quiet {
+            eprintln!("{text}");
+        }
+    };
+    if !play.quiet {
+        eprint!(
+            "{}",
+            summary::render(run.session(), &mic_stats, &speaker_stats)
         );
+    }
+    let record_failed = |why: &str| {
+        format!(
+            "writing the recording to {} failed: {why}; the events after the failure are not in it (free space, or choose another --record path)",
+            recorder.describe()
+        )
+    };
+    let mut played = Played {
+        code: PASSED,
+        outcome: None,
+        stopped: None,
+        signal: None,
+        line: run.current_line(),
+        metrics: crate::session::metrics::wire_metrics(run.session()),
     };
     let outcome = match stopped {
         Ok(o) => o,
         Err(stop) => {
-            let line = run.current_line().unwrap_or(0);
-            return Ok(match stop {
+            let line = played.line.unwrap_or(0);
+            let (code, message) = match stop {
                 Stopped::Signal(s) => {
-                    eprintln!("rtconsole run: stopped by {} at script line {line}; the recording is complete up to here", s.name());
-                    s.exit_code()
+                    played.signal = Some(s);
+                    (s.exit_code(), format!("stopped by {} at script line {line}; the recording is complete up to here", s.name()))
                 }
-                Stopped::Recording(e) => {
-                    record_failed(&e);
-                    USAGE
-                }
+                Stopped::Recording(e) => (USAGE, record_failed(&e)),
                 Stopped::Link(why) | Stopped::Script(why) => {
-                    eprintln!("rtconsole run: stopped at script line {line}: {why}");
-                    USAGE
+                    (USAGE, format!("stopped at script line {line}: {why}"))
                 }
-            });
+            };
+            say(format!("rtconsole run: {message}"));
+            played.code = code;
+            played.stopped = Some(message);
+            return Ok(played);
         }
     };
-    eprintln!("{outcome}");
-    let mut code = if outcome.passed { PASSED } else { FAILED };
+    say(outcome.to_string());
+    played.code = if outcome.passed { PASSED } else { FAILED };
     if let Some(plan) = &loaded.replay {
         let cmp = compare_server_events(&plan.expected, &run.server_events());
         if !cmp.differences.is_empty() {
-            eprintln!(
+            let message = format!(
                 "replay: the server's events differ from the recording:\n{}",
                 cmp.render()
             );
-            code = FAILED;
+            say(message.clone());
+            played.stopped = Some(message);
+            played.code = FAILED;
         } else {
-            eprintln!("replay: the server's events match the recording");
+            say("replay: the server's events match the recording".into());
         }
     }
     if let Some(e) = record_error {
-        record_failed(&e);
-        code = USAGE;
+        let message = record_failed(&e);
+        say(format!("rtconsole run: {message}"));
+        played.stopped = Some(message);
+        played.code = USAGE;
     }
-    Ok(code)
+    played.outcome = Some(outcome);
+    Ok(played)
 }
 
 /// Server messages go through the script (which hands them to its session);

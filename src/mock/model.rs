@@ -15,6 +15,7 @@ mod client;
 mod config;
 mod errors;
 mod faults;
+mod flaky;
 mod ids;
 mod item_ops;
 mod items;
@@ -153,6 +154,7 @@ pub struct Model {
     session_limit_ms: u64,
     ids: Ids,
     text_rng: ChaCha8Rng,
+    flaky_rng: ChaCha8Rng,
     now: u64,
     session: SessionState,
     conversation_id: String,
@@ -203,6 +205,7 @@ impl Model {
             session_limit_ms: options.session_limit_ms,
             ids,
             text_rng: ids::text_rng(options.seed),
+            flaky_rng: flaky::rng(options.seed),
             now: 0,
             session: SessionState::new(&session_id, expires, voice, initial.as_ref()),
             conversation_id,

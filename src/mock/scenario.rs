@@ -4,6 +4,7 @@
 //!
 //! ```toml
 //! seed = 7                          # fixes ids and generated text; --seed overrides
+//! failure_rate = 0.0                # this share of responses fail (status "failed", seeded)
 //!
 //! transcripts = ["What's the weather in Paris?"]   # what the mock "hears", turn by turn
 //!
@@ -11,6 +12,7 @@
 //! first_delta_ms = 120              # response.created → first text/transcript delta
 //! delta_interval_ms = 25            # between deltas
 //! audio_ms_per_char = 60            # length of the spoken reply per transcript character
+//! latency_jitter_ms = 0             # each response starts up to this much later (seeded)
 //!
 //! [[reply]]                         # first rule whose regex matches the user's turn wins
 //! when = "(?i)weather"
@@ -64,6 +66,11 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     #[serde(default)]
     pub signaling: Signaling,
+    /// The share of responses (0..=1) that end in `response.done` with status
+    /// `failed` and a `server_error`, drawn per response from the call's seed, so
+    /// repeated runs have a pass rate to measure.
+    #[serde(default)]
+    pub failure_rate: f64,
 }
 
 /// Timing of the simulated model. Defaults are close to a real gpt-realtime session on
@@ -74,6 +81,9 @@ pub struct Pace {
     pub first_delta_ms: u64,
     pub delta_interval_ms: u64,
     pub audio_ms_per_char: u64,
+    /// Each response's events come up to this much later than the pace says (from
+    /// `response.created` on), drawn per response from the call's seed.
+    pub latency_jitter_ms: u64,
 }
 
 impl Default for Pace {
@@ -82,6 +92,7 @@ impl Default for Pace {
             first_delta_ms: 120,
             delta_interval_ms: 25,
             audio_ms_per_char: 60,
+            latency_jitter_ms: 0,
         }
     }
 }
@@ -93,6 +104,7 @@ impl Pace {
             first_delta_ms: 0,
             delta_interval_ms: 0,
             audio_ms_per_char: 60,
+            latency_jitter_ms: 0,
         }
     }
 }
@@ -188,6 +200,12 @@ impl Scenario {
     }
 
     fn check(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.failure_rate) {
+            return Err(format!(
+                "failure_rate = {}: give a share between 0 and 1 (0.2 fails one response in five)",
+                self.failure_rate
+            ));
+        }
         for (i, rule) in self.replies.iter().enumerate() {
             let n = i + 1;
             if rule.calls.as_ref().is_some_and(Vec::is_empty) {

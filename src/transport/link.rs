@@ -26,7 +26,7 @@ use crate::protocol::Dialect;
 use crate::session::{Effect, Input};
 
 pub use audio::{AudioPort, Playback};
-pub use setup::SetupError;
+pub use setup::{SetupError, SharedMock};
 
 /// How many events may wait between the link and the task that owns the session;
 /// a slow consumer holds the link back (nothing is dropped).
@@ -98,6 +98,8 @@ pub struct LinkOptions {
     /// How many times real time a socket session plays the model's audio: 1 but
     /// in the memory bench, which plays an hour in a minute.
     pub playout_speed: u32,
+    /// Call this running mock instead of starting one (several runs of a script).
+    pub shared_mock: Option<SharedMock>,
 }
 
 /// What the call is, once it is up: for the status bar and the recording header.

@@ -94,6 +94,7 @@ where
             session: setup.session.clone(),
             script_scenario: None,
             playout_speed: 1,
+            shared_mock: None,
         };
         let port = audio.as_mut().and_then(AudioEngine::link_port);
         let (l, rx) = Link::start(clock, options, port);

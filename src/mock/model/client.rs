@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::errors::ApiErr;
+use super::flaky;
 use super::names;
 use super::plan::{self, ctx_of, Spec};
 use super::reply::{self, CtxItem, ReplyCtx};
@@ -252,6 +253,7 @@ impl Model {
             input,
             rate_limits,
         );
+        let (resp, steps) = flaky::apply(&scenario, &mut self.flaky_rng, resp, steps);
         if conversation {
             self.active = Some(id.clone());
             self.last_input_tokens = total;

@@ -301,6 +301,7 @@ mod tests {
             first_delta_ms: 100,
             delta_interval_ms: 10,
             audio_ms_per_char: 60,
+            latency_jitter_ms: 0,
         };
         let reply = Reply::Text("Hello there friend".into());
         let (resp, steps) = build(

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use super::LinkOptions;
 use crate::cli::ConnectArgs;
 use crate::mock::scenario::Scenario;
 use crate::mock::{MockConfig, MockServer};
@@ -69,42 +70,88 @@ pub struct Target {
     pub signaling: Signaling,
     /// The standard key, kept to mint secrets and to hang up; `None` with --token-url.
     pub key: Option<String>,
+    /// An embedded mock this link started (and stops when it ends).
     pub mock: Option<MockServer>,
+    /// The peer is on this machine (a mock): loopback candidates only.
+    pub loopback: bool,
     pub dialect: Dialect,
 }
 
-/// Starts the embedded mock (with `scenario`, or the script's) or finds the key.
-pub async fn target(
+/// A mock that outlives one link: `run --runs N` starts one per script, and the
+/// links of all its runs call it.
+#[derive(Clone)]
+pub struct SharedMock {
+    pub base_url: String,
+    pub key: String,
+}
+
+impl std::fmt::Debug for SharedMock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedMock")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SharedMock {
+    pub fn of(server: &MockServer) -> SharedMock {
+        SharedMock {
+            base_url: server.base_url(),
+            key: server.key().to_string(),
+        }
+    }
+}
+
+/// The embedded mock's config: `--scenario`, else the script's, and `--seed`, else
+/// the scenario's.
+pub fn mock_config(
     args: &ConnectArgs,
-    token_url: Option<&str>,
     dialect: Dialect,
     script_scenario: Option<&PathBuf>,
-) -> Result<Target, SetupError> {
-    if args.mock {
-        let scenario = match args.scenario.as_ref().or(script_scenario) {
-            Some(path) => Scenario::load(path)?,
-            None => Scenario::default(),
-        };
-        let config = MockConfig {
+) -> Result<MockConfig, SetupError> {
+    let scenario = match args.scenario.as_ref().or(script_scenario) {
+        Some(path) => Scenario::load(path)?,
+        None => Scenario::default(),
+    };
+    Ok(MockConfig {
+        dialect,
+        seed: args.seed.or(scenario.seed).unwrap_or(0),
+        scenario: Arc::new(scenario),
+        ..MockConfig::default()
+    })
+}
+
+/// A shared mock, else starts the embedded mock (with `--scenario`, or the
+/// script's), else finds the key.
+pub async fn target(options: &LinkOptions) -> Result<Target, SetupError> {
+    let (args, dialect) = (&options.connect, options.dialect);
+    if let Some(shared) = &options.shared_mock {
+        return Ok(Target {
+            signaling: Signaling::new(&shared.base_url),
+            key: Some(shared.key.clone()),
+            mock: None,
+            loopback: true,
             dialect,
-            seed: args.seed.or(scenario.seed).unwrap_or(0),
-            scenario: Arc::new(scenario),
-            ..MockConfig::default()
-        };
+        });
+    }
+    if args.mock {
+        let config = mock_config(args, dialect, options.script_scenario.as_ref())?;
         let server = MockServer::start(config).await?;
         return Ok(Target {
             signaling: Signaling::new(&server.base_url()),
             key: Some(server.key().to_string()),
             mock: Some(server),
+            loopback: true,
             dialect,
         });
     }
     let signaling = Signaling::new(&args.base_url);
-    if token_url.is_some() {
+    if options.token_url.is_some() {
         return Ok(Target {
             signaling,
             key: None,
             mock: None,
+            loopback: false,
             dialect,
         });
     }
@@ -116,6 +163,7 @@ pub async fn target(
         signaling,
         key: Some(key),
         mock: None,
+        loopback: false,
         dialect,
     })
 }

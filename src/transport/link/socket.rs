@@ -44,14 +44,7 @@ pub(super) async fn run(mut d: Driver) {
     };
     let started = d.clock.now_ms_f64();
     let setup = async {
-        let target = setup::target(
-            &options.connect,
-            options.token_url.as_deref(),
-            options.dialect,
-            options.script_scenario.as_ref(),
-        )
-        .await
-        .map_err(|e| (e, None))?;
+        let target = setup::target(&options).await.map_err(|e| (e, None))?;
         match open(&target, &options, &kind).await {
             Ok((socket, secret_ms)) => Ok((target, socket, secret_ms)),
             Err(e) => Err((e, Some(target))),

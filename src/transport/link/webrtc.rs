@@ -57,14 +57,7 @@ struct Call {
 type Established = Result<(Target, Call), (SetupError, Option<Target>)>;
 
 async fn establish(options: &LinkOptions, clock: Clock) -> Established {
-    let target = match setup::target(
-        &options.connect,
-        options.token_url.as_deref(),
-        options.dialect,
-        options.script_scenario.as_ref(),
-    )
-    .await
-    {
+    let target = match setup::target(options).await {
         Ok(t) => t,
         Err(e) => return Err((e, None)),
     };
@@ -76,7 +69,7 @@ async fn establish(options: &LinkOptions, clock: Clock) -> Established {
 
 async fn call(target: &Target, options: &LinkOptions, clock: Clock) -> Result<Call, SetupError> {
     let cred = setup::credential(target, options.token_url.as_deref(), &options.session).await?;
-    let settings = if target.mock.is_some() {
+    let settings = if target.loopback {
         PeerSettings::loopback_offerer()
     } else {
         PeerSettings {
