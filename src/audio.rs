@@ -12,6 +12,8 @@ pub mod opus_codec;
 pub mod playback;
 pub mod render;
 pub mod resample;
+pub mod talk_metrics;
+pub mod timeline;
 pub mod wav;
 
 /// The one rate everything inside rtconsole runs at: Opus over WebRTC is 48 kHz.

@@ -138,6 +138,7 @@ mod negatives;
 mod outcome;
 mod parse;
 mod parse_calls;
+mod parse_stream;
 mod parse_wait;
 mod pattern;
 mod run;
@@ -156,5 +157,6 @@ pub use parse::parse_script;
 pub use pattern::Pattern;
 pub use run::ScriptRun;
 pub use step::{
-    render_ms, CallRule, Expectation, ExpectedCall, Located, Script, Speaker, Step, TextMatcher,
+    render_ms, CallRule, Expectation, ExpectedCall, Located, Script, Speaker, Step, Stream,
+    TextMatcher,
 };

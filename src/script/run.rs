@@ -36,6 +36,10 @@ enum State {
     },
     /// Audio or silence is streaming; `audio_finished` ends it.
     Streaming,
+    /// An anchored `audio`/`silence` saw its event: it streams at `at`.
+    StreamAt {
+        at: u64,
+    },
     /// `expect no`: no matching event from `from_event` on until `until`.
     Quiet {
         from_event: usize,
@@ -154,6 +158,11 @@ impl ScriptRun {
                     return out;
                 }
                 State::Streaming => return out,
+                State::StreamAt { at } if now_ms >= at => self.start_stream(now_ms, at, &mut out),
+                State::StreamAt { at } => {
+                    out.push(Action::WakeAt(at));
+                    return out;
+                }
                 State::Quiet { from_event, until } => {
                     if let Some(f) = self.quiet_broken(from_event) {
                         self.failure = Some(f);
@@ -170,7 +179,7 @@ impl ScriptRun {
                     errors_before,
                 } => {
                     if self.wait_satisfied() {
-                        self.advance();
+                        self.waited();
                     } else if now_ms >= deadline {
                         let errors = &self.session.errors()
                             [errors_before.min(self.session.errors().len())..];

@@ -46,12 +46,48 @@ impl Script {
             }
         }
         for located in &mut self.steps {
-            if let Step::Audio(p) = &mut located.step {
-                if p.is_relative() {
-                    *p = dir.join(&*p);
-                }
+            let path = match &mut located.step {
+                Step::Audio(p)
+                | Step::StreamAfter {
+                    stream: Stream::Audio(p),
+                    ..
+                } => p,
+                Step::OnCallRule(CallRule { file: Some(p), .. }) => p,
+                _ => continue,
+            };
+            if path.is_relative() {
+                *path = dir.join(&*path);
             }
         }
+    }
+
+    /// Fills in the output of every `on-call NAME @FILE` with the file's text (JSON
+    /// compacted), read through `read` so the script model stays free of IO.
+    pub fn read_call_outputs(
+        &mut self,
+        mut read: impl FnMut(&Path) -> std::io::Result<String>,
+    ) -> Result<(), String> {
+        for located in &mut self.steps {
+            let Step::OnCallRule(rule) = &mut located.step else {
+                continue;
+            };
+            let Some(path) = &rule.file else { continue };
+            let text = read(path).map_err(|e| {
+                format!(
+                    "line {}: on-call {} @{}: cannot read the output file: {e}\nfix: the path is relative to the script",
+                    located.line,
+                    rule.name,
+                    path.display()
+                )
+            })?;
+            rule.output = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+                    v.to_string()
+                }
+                _ => text.trim_end_matches(['\n', '\r']).to_string(),
+            };
+        }
+        Ok(())
     }
 }
 
@@ -145,6 +181,18 @@ pub struct CallRule {
     pub delay_ms: u64,
     /// Send `{"error": OUTPUT}` instead of the output.
     pub error: bool,
+    /// `@FILE`: the output is this file's text, read when the script is loaded
+    /// ([`Script::read_call_outputs`]).
+    pub file: Option<PathBuf>,
+}
+
+/// What an event-anchored `audio` or `silence` step streams.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stream {
+    /// A WAV file; the path as written (see [`Script::resolve_paths`]).
+    Audio(PathBuf),
+    /// Silence for this many milliseconds.
+    Silence(u64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +237,13 @@ pub enum Step {
     OnCallRule(CallRule),
     /// Default wait of later `expect` and `transcript` steps.
     Timeout(u64),
+    /// `audio FILE after TYPE … [+D]`, `silence D after TYPE … [+D]`: wait for the
+    /// event like `expect`, then stream `offset_ms` after it arrived.
+    StreamAfter {
+        stream: Stream,
+        anchor: Expectation,
+        offset_ms: u64,
+    },
 }
 
 impl Step {
@@ -207,6 +262,14 @@ impl Step {
             Step::Transcript { .. } => "transcript",
             Step::Budget(_) => "budget",
             Step::Timeout(_) => "timeout",
+            Step::StreamAfter {
+                stream: Stream::Audio(_),
+                ..
+            } => "audio",
+            Step::StreamAfter {
+                stream: Stream::Silence(_),
+                ..
+            } => "silence",
         }
     }
 }
@@ -242,12 +305,37 @@ impl fmt::Display for Step {
                 if r.error {
                     write!(f, " error")?;
                 }
-                write!(f, " {}", render_output(&r.output))
+                match &r.file {
+                    Some(p) => write!(f, " @{}", quote_if_needed(&p.to_string_lossy())),
+                    None => write!(f, " {}", render_output(&r.output)),
+                }
+            }
+            Step::StreamAfter {
+                stream,
+                anchor,
+                offset_ms,
+            } => {
+                match stream {
+                    Stream::Audio(p) => write!(f, "{kw} {}", quote_path(p))?,
+                    Stream::Silence(ms) => write!(f, "{kw} {}", render_ms(*ms))?,
+                }
+                let at = Expectation {
+                    within_ms: None,
+                    ..anchor.clone()
+                };
+                write!(f, " after {}", render_expectation(&at))?;
+                if *offset_ms > 0 {
+                    write!(f, " +{}", render_ms(*offset_ms))?;
+                }
+                if let Some(ms) = anchor.within_ms {
+                    write!(f, " within {}", render_ms(ms))?;
+                }
+                Ok(())
             }
             Step::Sleep(ms) | Step::Silence(ms) | Step::Timeout(ms) => {
                 write!(f, "{kw} {}", render_ms(*ms))
             }
-            Step::Audio(path) => write!(f, "{kw} {}", quote_if_needed(&path.to_string_lossy())),
+            Step::Audio(path) => write!(f, "{kw} {}", quote_path(path)),
             Step::OnCall { name, output } => write!(f, "{kw} {name} {}", render_output(output)),
             Step::Transcript {
                 role,
@@ -310,6 +398,17 @@ fn quote_if_needed(text: &str) -> String {
         text.to_string()
     } else {
         serde_json::Value::String(text.to_string()).to_string()
+    }
+}
+
+/// A path as `audio` writes it: quoted when it has spaces, which could otherwise
+/// read as `after …`.
+fn quote_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if text.contains(char::is_whitespace) {
+        serde_json::Value::String(text.into_owned()).to_string()
+    } else {
+        quote_if_needed(&text)
     }
 }
 

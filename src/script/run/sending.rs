@@ -115,6 +115,7 @@ impl ScriptRun {
             steps_run: self.pc.min(self.steps.len()),
             steps_total: self.steps.len(),
             notes: self.notes.clone(),
+            metrics: Default::default(),
         }));
     }
 }

@@ -5,11 +5,52 @@ use crate::protocol::client_event::ClientEvent;
 use crate::script::calls::{calls_match, calls_of};
 use crate::script::negatives::quiet_broken;
 use crate::script::outcome::Action;
-use crate::script::step::{CallRule, Located, Step};
+use crate::script::step::{CallRule, Located, Step, Stream};
 use crate::script::waits::{find_match, transcript_matches, Bound};
 use crate::session::Input;
 
+/// An anchored stream that starts later than this after its time was late: the
+/// microphone's own frame is the precision anyway.
+const LATE_MS: u64 = 20;
+
 impl ScriptRun {
+    /// A wait is over: the next step, or for an anchored `audio`/`silence` the
+    /// moment it streams, `offset_ms` after its event arrived (not after the wait
+    /// noticed it: an event that came while earlier audio played still counts).
+    pub(super) fn waited(&mut self) {
+        let anchored = match (&self.steps[self.pc].step, self.last_match) {
+            (Step::StreamAfter { offset_ms, .. }, Some((_, i))) => {
+                Some(self.events[i].at_ms.saturating_add(*offset_ms))
+            }
+            _ => None,
+        };
+        match anchored {
+            Some(at) => self.state = State::StreamAt { at },
+            None => self.advance(),
+        }
+    }
+
+    /// Streams the anchored step's audio or silence, noting when it starts late
+    /// (the script reached the step after its moment had passed).
+    pub(super) fn start_stream(&mut self, now: u64, at: u64, out: &mut Vec<Action>) {
+        let Located { line, step } = self.steps[self.pc].clone();
+        let Step::StreamAfter { stream, .. } = step else {
+            return self.advance();
+        };
+        if now > at + LATE_MS {
+            self.notes.push(format!(
+                "line {line}: the {} started {} ms later than its event asked for: an earlier step was still running; start it from an earlier event or shorten what comes before",
+                stream_word(&stream),
+                now - at
+            ));
+        }
+        self.bound_from = None;
+        out.push(match stream {
+            Stream::Audio(path) => Action::StreamAudio { path, line },
+            Stream::Silence(ms) => Action::StreamSilence { ms },
+        });
+        self.state = State::Streaming;
+    }
     pub(super) fn start_step(&mut self, now: u64, out: &mut Vec<Action>) {
         let Located { line, step } = self.steps[self.pc].clone();
         match step {
@@ -57,6 +98,7 @@ impl ScriptRun {
                     output,
                     delay_ms: 0,
                     error: false,
+                    file: None,
                 };
                 self.on_call.insert(name, rule);
                 self.advance();
@@ -73,6 +115,7 @@ impl ScriptRun {
                 self.timeout_ms = ms;
                 self.advance();
             }
+            Step::StreamAfter { ref anchor, .. } => self.wait(now, anchor.within_ms),
         }
     }
 
@@ -106,14 +149,16 @@ impl ScriptRun {
         let bound = self.bound();
         let Located { line, step } = &self.steps[self.pc];
         match step {
-            Step::Expect(exp) => match find_match(&self.events, self.cursor, exp, bound.as_ref()) {
-                Some(i) => {
-                    self.cursor = i + 1;
-                    self.last_match = Some((*line, i));
-                    true
+            Step::Expect(exp) | Step::StreamAfter { anchor: exp, .. } => {
+                match find_match(&self.events, self.cursor, exp, bound.as_ref()) {
+                    Some(i) => {
+                        self.cursor = i + 1;
+                        self.last_match = Some((*line, i));
+                        true
+                    }
+                    None => false,
                 }
-                None => false,
-            },
+            }
             Step::ExpectCalls { calls, .. } => {
                 let found = self
                     .events
@@ -139,5 +184,12 @@ impl ScriptRun {
             }
             _ => true,
         }
+    }
+}
+
+fn stream_word(stream: &Stream) -> &'static str {
+    match stream {
+        Stream::Audio(_) => "audio",
+        Stream::Silence(_) => "silence",
     }
 }
