@@ -72,6 +72,9 @@ async fn run_async(
             return Err(SetupError(refusal));
         }
     }
+    // Read before the call: a missing file fails now, and an anchored barge-in
+    // starts on time instead of after decoding and resampling its file.
+    let mut wavs = Wavs::preload(&loaded.script).map_err(SetupError)?;
     let session = link_setup::initial_session(&args.connect)?;
     // The same config file as the TUI: `run` prices with its `[prices]` too.
     let prices = crate::tui::user_config::load(None, None)
@@ -127,9 +130,6 @@ async fn run_async(
     };
     let (link, mut events) = Link::start(clock, options, Some(port));
 
-    // Read before the call: a missing file fails now, and an anchored barge-in
-    // starts on time instead of after decoding and resampling its file.
-    let mut wavs = Wavs::preload(&loaded.script).map_err(SetupError)?;
     let mut run = ScriptRun::new(loaded.script, args.timeout.as_millis() as u64);
     run.session_mut()
         .set_stall_after(args.connect.stall_after_ms());

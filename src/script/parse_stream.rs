@@ -8,17 +8,13 @@ use serde_json::Value;
 
 use super::cursor::{Bad, Cursor};
 use super::parse::parse_duration;
-use super::parse_wait::expectation;
+use super::parse_wait::{bad, expectation};
 use super::step::{Expectation, Step, Stream};
 
 const AUDIO_HINT: &str =
     "write audio examples/audio/question.wav, or audio interrupt.wav after output_audio_buffer.started +800ms to barge in";
 const SILENCE_HINT: &str =
     "write silence 1s, or silence 500ms after response.done +200ms to start it at an event";
-
-fn bad(at: usize, message: impl Into<String>, hint: impl Into<String>) -> Bad {
-    (at, message.into(), hint.into())
-}
 
 /// `audio …`; the cursor is past the keyword.
 pub fn parse_audio(c: &mut Cursor<'_>) -> Result<Step, Vec<Bad>> {

@@ -13,7 +13,7 @@ use super::step::{Expectation, Speaker, Step, TextMatcher};
 const CONDITION_HINT: &str =
     "conditions are path=value, path!=value, path~/regex/flags and path? (exists); a wait limit is `within 5s`";
 
-fn bad(at: usize, message: impl Into<String>, hint: impl Into<String>) -> Bad {
+pub(super) fn bad(at: usize, message: impl Into<String>, hint: impl Into<String>) -> Bad {
     (at, message.into(), hint.into())
 }
 
