@@ -13,6 +13,8 @@ pub mod opus_codec;
 pub mod playback;
 pub mod render;
 pub mod resample;
+pub mod talk_metrics;
+pub mod timeline;
 pub mod wav;
 pub mod wire_format;
 

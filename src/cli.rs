@@ -197,6 +197,9 @@ pub struct RunArgs {
     /// Write the model's audio, decoded, to this WAV (48 kHz mono).
     #[arg(long, value_name = "FILE.wav")]
     pub output: Option<PathBuf>,
+    /// Write both sides on one clock to this WAV (48 kHz stereo): left what was sent, right what was received.
+    #[arg(long, value_name = "FILE.wav")]
+    pub output_stereo: Option<PathBuf>,
     /// Write the events to this recording instead of stdout; with several runs a directory, one SCRIPT-runN.jsonl per run.
     #[arg(long, value_name = "FILE|DIR")]
     pub record: Option<PathBuf>,

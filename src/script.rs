@@ -39,7 +39,10 @@
 //! | `sleep D` | pause |
 //! | `audio FILE` | stream a WAV file into the microphone in real time (relative to the script); the next step starts when it has played |
 //! | `silence D` | stream silence into the microphone for that long |
+//! | `audio FILE after TYPE [CONDITION…] [+D] [within D]` | wait for the event like `expect`, then stream the file D after the event arrived (see below) |
+//! | `silence D after TYPE [CONDITION…] [+D] [within D]` | the same for silence |
 //! | `on-call NAME [delay D] [error] OUTPUT` | from here on, answer every call to function NAME with OUTPUT (`{{path}}` is that argument of the call), then `response.create` |
+//! | `on-call NAME [delay D] [error] @FILE` | the same, the output read from FILE (relative to the script) when the script is loaded |
 //! | `expect no [any] TYPE [CONDITION…] within D` | a quiet window: no such event during D |
 //! | `forbid TYPE [CONDITION…]` | no such event anywhere in the run, wherever the line is |
 //! | `expect calls NAME [{JSON}]… [within D]` | one response made exactly these calls, in any order, each call's arguments containing the JSON |
@@ -110,6 +113,17 @@
 //! whose function calls are exactly these, in any order (parallel tool calls); the
 //! JSON is a subset of the call's arguments (objects by key, arrays by index).
 //!
+//! ## Event-anchored audio
+//!
+//! `audio interrupt.wav after output_audio_buffer.started +800ms` waits for the
+//! next `output_audio_buffer.started` (conditions, `any`, binding, the cursor and
+//! `within` as for `expect`) and streams the file 800 ms after that event
+//! *arrived*: an event that came while an earlier step was still playing counts
+//! from its own arrival, so a barge-in lands at the same moment of the answer on
+//! every run. When the script reaches the step after that moment, it streams at
+//! once and the run notes how late. A bare path runs up to a separate word
+//! `after`; quote a path that has one.
+//!
 //! ## Budgets
 //!
 //! A turn's latency is what the session core measures: from the user stopping
@@ -138,8 +152,10 @@ mod negatives;
 mod outcome;
 mod parse;
 mod parse_calls;
+mod parse_stream;
 mod parse_wait;
 mod pattern;
+mod render_step;
 mod run;
 mod step;
 mod transcripts;
@@ -156,5 +172,6 @@ pub use parse::parse_script;
 pub use pattern::Pattern;
 pub use run::ScriptRun;
 pub use step::{
-    render_ms, CallRule, Expectation, ExpectedCall, Located, Script, Speaker, Step, TextMatcher,
+    render_ms, CallRule, Expectation, ExpectedCall, Located, Script, Speaker, Step, Stream,
+    TextMatcher,
 };

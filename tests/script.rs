@@ -139,7 +139,8 @@ fn every_example_script_parses() {
         let name = path.file_name().unwrap().to_string_lossy();
         let script = parse_script(&text, &name).unwrap_or_else(|e| panic!("{e}"));
         assert!(!script.steps.is_empty(), "{name}");
-        let mock_only = name.starts_with("voice") || name.starts_with("mock_");
+        let mock_only =
+            name.starts_with("voice") || name.starts_with("mock_") || name.starts_with("barge_in");
         assert_eq!(script.requires_mock, mock_only, "{name}");
     }
 }

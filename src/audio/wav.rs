@@ -82,6 +82,34 @@ pub fn write_wav_48k_mono(path: &Path, samples: &[i16]) -> Result<(), WavError> 
     sink.finalize()
 }
 
+/// Writes two tracks as a 48 kHz stereo 16-bit WAV file, `left` and `right` from
+/// the same first sample; the shorter one is padded with silence.
+pub fn write_wav_48k_stereo(path: &Path, left: &[i16], right: &[i16]) -> Result<(), WavError> {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let create = |source| WavError::Create {
+        path: path.to_path_buf(),
+        source,
+    };
+    let write = |source| WavError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).map_err(create)?;
+    for i in 0..left.len().max(right.len()) {
+        for side in [left, right] {
+            writer
+                .write_sample(side.get(i).copied().unwrap_or(0))
+                .map_err(write)?;
+        }
+    }
+    writer.finalize().map_err(write)
+}
+
 /// A 48 kHz mono 16-bit WAV file being written piece by piece.
 ///
 /// Call [`WavSink::finalize`] to learn whether the header was written; dropping the

@@ -1,8 +1,10 @@
 //! The run's audio: a microphone that streams WAV files or silence up the track in
 //! real time, and a speaker that decodes the model's audio into a WAV file or
-//! nowhere. Both measure levels.
+//! nowhere. Both measure levels, and lay what they sent or heard on the run's
+//! clock ([`Taps`]) for the audio timing and `--output-stereo`.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,9 +13,11 @@ use tokio::time::MissedTickBehavior;
 
 use crate::audio::levels::{level_i16, Level, FLOOR_DBFS};
 use crate::audio::opus_codec::{OpusDecoder, OpusEncoder};
+use crate::audio::timeline::{Pacing, Track};
 use crate::audio::wav::{read_wav_48k_mono, WavSink};
 use crate::audio::FRAME;
-use crate::transport::link::Playback;
+use crate::script::{Script, Step, Stream};
+use crate::transport::link::{Clock, Playback};
 
 /// Frames waiting for the link: before the call is up nobody takes them, and a
 /// microphone drops what nobody hears rather than sending it late.
@@ -54,6 +58,24 @@ impl LevelStats {
     }
 }
 
+/// Both sides of the call's audio on the run's clock: sent (the microphone) and
+/// received (the speaker).
+#[derive(Clone)]
+pub struct Taps {
+    pub sent: Arc<Mutex<Track>>,
+    pub received: Arc<Mutex<Track>>,
+}
+
+impl Taps {
+    /// `keep_samples` for a stereo file; the timing needs only levels.
+    pub fn new(keep_samples: bool) -> Self {
+        Taps {
+            sent: Arc::new(Mutex::new(Track::new(Pacing::Stamped, keep_samples))),
+            received: Arc::new(Mutex::new(Track::new(Pacing::Arrival, keep_samples))),
+        }
+    }
+}
+
 pub enum MicCommand {
     /// Play these samples (48 kHz mono); report on `done` when they have gone out.
     Play {
@@ -78,10 +100,44 @@ pub fn read_wav(path: &Path) -> Result<Vec<i16>, String> {
     read_wav_48k_mono(path).map_err(|e| e.to_string())
 }
 
+/// The script's WAV files, decoded and at 48 kHz before the call starts.
+pub struct Wavs(HashMap<PathBuf, Vec<i16>>);
+
+impl Wavs {
+    pub fn preload(script: &Script) -> Result<Wavs, String> {
+        let mut wavs = HashMap::new();
+        for located in &script.steps {
+            let path = match &located.step {
+                Step::Audio(p)
+                | Step::StreamAfter {
+                    stream: Stream::Audio(p),
+                    ..
+                } => p,
+                _ => continue,
+            };
+            if !wavs.contains_key(path) {
+                let samples =
+                    read_wav(path).map_err(|e| format!("script line {}: {e}", located.line))?;
+                wavs.insert(path.clone(), samples);
+            }
+        }
+        Ok(Wavs(wavs))
+    }
+
+    /// The samples of a preloaded file (read now if it was not).
+    pub fn take(&mut self, path: &Path) -> Result<Vec<i16>, String> {
+        match self.0.get(path) {
+            Some(samples) => Ok(samples.clone()),
+            None => read_wav(path),
+        }
+    }
+}
+
 impl Mic {
     /// Starts the 20 ms clock; the encoded frames come out of the receiver, for the
     /// link to send.
-    pub fn start() -> (Mic, mpsc::Receiver<Vec<u8>>) {
+    /// Each frame handed to the link goes into `sent`, stamped on `clock`.
+    pub fn start(clock: Clock, sent: Arc<Mutex<Track>>) -> (Mic, mpsc::Receiver<Vec<u8>>) {
         let (packets, packets_rx) = mpsc::channel(PACKETS_WAITING);
         let (commands, mut rx) = mpsc::unbounded_channel::<MicCommand>();
         let (done_tx, finished) = mpsc::unbounded_channel();
@@ -123,7 +179,10 @@ impl Mic {
                         shared.lock().expect("mic stats").add(level_i16(&frame), FRAME);
                         if let Ok(packet) = encoder.encode(&frame) {
                             match packets.try_send(packet) {
-                                Ok(()) | Err(mpsc::error::TrySendError::Full(_)) => {}
+                                Ok(()) => {
+                                    sent.lock().expect("sent track").push(clock.now_ms(), &frame);
+                                }
+                                Err(mpsc::error::TrySendError::Full(_)) => {}
                                 Err(mpsc::error::TrySendError::Closed(_)) => return,
                             }
                         }
@@ -145,10 +204,17 @@ pub struct Speaker {
     pub stats: Arc<Mutex<LevelStats>>,
     sink: Arc<Mutex<Option<WavSink>>>,
     decoder: Mutex<Option<OpusDecoder>>,
+    clock: Clock,
+    received: Arc<Mutex<Track>>,
 }
 
 impl Speaker {
-    pub fn new(output: Option<&Path>) -> Result<Speaker, String> {
+    /// Decoded audio goes into `received`, stamped on `clock` as it arrives.
+    pub fn new(
+        output: Option<&Path>,
+        clock: Clock,
+        received: Arc<Mutex<Track>>,
+    ) -> Result<Speaker, String> {
         let sink = match output {
             Some(p) => Some(WavSink::create(p).map_err(|e| e.to_string())?),
             None => None,
@@ -158,6 +224,8 @@ impl Speaker {
             stats: Arc::new(Mutex::new(LevelStats::default())),
             sink: Arc::new(Mutex::new(sink)),
             decoder: Mutex::new(Some(decoder)),
+            clock,
+            received,
         })
     }
 
@@ -185,6 +253,10 @@ impl Playback for Speaker {
             },
             None => return false,
         };
+        self.received
+            .lock()
+            .expect("received track")
+            .push(self.clock.now_ms(), &pcm);
         self.stats
             .lock()
             .expect("speaker stats")

@@ -8,9 +8,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::audio_io::{read_wav, Mic, MicCommand, Speaker};
+use super::audio_io::{read_wav, Mic, MicCommand, Speaker, Taps, Wavs};
 use super::setup::{self, SetupError};
 use super::summary;
+use crate::audio::talk_metrics::TalkMetrics;
+use crate::audio::wav::write_wav_48k_stereo;
 use crate::cli::RunArgs;
 use crate::protocol::Dialect;
 use crate::recording::{Header, SessionRecorder};
@@ -100,20 +102,25 @@ pub(super) async fn play(
             return Err(SetupError(refusal));
         }
     }
+    // Read before the call: a missing file fails now, and an anchored barge-in
+    // starts on time instead of after decoding and resampling its file.
+    let mut wavs = Wavs::preload(&loaded.script).map_err(SetupError)?;
     let session = link_setup::initial_session(&args.connect)?;
     // The same config file as the TUI: `run` prices with its `[prices]` too.
     let prices = crate::tui::user_config::load(None, None)
         .map_err(SetupError)?
         .prices;
+    let clock = Clock::start();
+    let taps = Taps::new(args.output_stereo.is_some());
     let speaker = Arc::new(
-        Speaker::new(args.output.as_deref()).map_err(|e| SetupError(format!("--output: {e}")))?,
+        Speaker::new(args.output.as_deref(), clock, taps.received.clone())
+            .map_err(|e| SetupError(format!("--output: {e}")))?,
     );
     let mut input_wav = match &args.input {
         Some(p) => Some(read_wav(p).map_err(|e| SetupError(format!("--input: {e}")))?),
         None => None,
     };
     let started_at = SystemTime::now();
-    let clock = Clock::start();
     let endpoint = if args.connect.mock {
         "mock".to_string()
     } else {
@@ -139,7 +146,7 @@ pub(super) async fn play(
     })?;
 
     let mut signals = StopSignals::listen();
-    let (mut mic, packets) = Mic::start();
+    let (mut mic, packets) = Mic::start(clock, taps.sent.clone());
     let options = LinkOptions {
         transport: Transport::from_args(&args.connect, args.attach.as_deref()),
         connect: args.connect.clone(),
@@ -172,7 +179,7 @@ pub(super) async fn play(
         for action in actions.drain(..) {
             match action {
                 Action::Send(text) => link.send(text).await,
-                Action::StreamAudio { path, line } => match read_wav(&path) {
+                Action::StreamAudio { path, line } => match wavs.take(&path) {
                     Ok(samples) => {
                         let _ = mic.commands.send(MicCommand::Play {
                             samples,
@@ -271,6 +278,7 @@ pub(super) async fn play(
 
     let mic_stats = *mic.stats.lock().expect("mic stats");
     let speaker_stats = *speaker.stats.lock().expect("speaker stats");
+    let talk = audio_timing(&taps, args.output_stereo.as_deref());
     // What stderr says of this run; a quiet run keeps it out of the caller's report.
     let say = |text: String| {
         if !play.quiet {
@@ -280,7 +288,7 @@ pub(super) async fn play(
     if !play.quiet {
         eprint!(
             "{}",
-            summary::render(run.session(), &mic_stats, &speaker_stats)
+            summary::render(run.session(), &mic_stats, &speaker_stats, talk.as_ref())
         );
     }
     let record_failed = |why: &str| {
@@ -297,8 +305,22 @@ pub(super) async fn play(
         line: run.current_line(),
         metrics: crate::session::metrics::wire_metrics(run.session()),
     };
+    if let Some(t) = &talk {
+        // Audio timing goes into the repeated runs' percentiles next to the wire's.
+        played.metrics.extend(
+            t.named_ms()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v as f64)),
+        );
+    }
     let outcome = match stopped {
-        Ok(o) => o,
+        Ok(mut o) => {
+            if let Some(t) = &talk {
+                o.metrics
+                    .extend(t.named_ms().into_iter().map(|(k, v)| (k.to_string(), v)));
+            }
+            o
+        }
         Err(stop) => {
             let line = played.line.unwrap_or(0);
             let (code, message) = match stop {
@@ -359,4 +381,18 @@ fn ended(phase: &Phase) -> Option<String> {
         Phase::Closed(why) | Phase::Failed(why) => Some(why.clone()),
         _ => None,
     }
+}
+
+/// Measures the call's audio as sent and received, and writes `--output-stereo`.
+fn audio_timing(taps: &Taps, stereo: Option<&std::path::Path>) -> Option<TalkMetrics> {
+    let sent = taps.sent.lock().expect("sent track");
+    let received = taps.received.lock().expect("received track");
+    if let Some(path) = stereo {
+        let left = sent.samples().unwrap_or_default();
+        let right = received.samples().unwrap_or_default();
+        if let Err(e) = write_wav_48k_stereo(path, left, right) {
+            eprintln!("rtconsole run: --output-stereo: {e}");
+        }
+    }
+    TalkMetrics::from_tracks(&sent, &received)
 }

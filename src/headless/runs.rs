@@ -241,6 +241,11 @@ fn refuse_single_run_options(args: &RunArgs) -> Result<(), SetupError> {
             "--output writes one WAV file: use it with a single script and --runs 1".into(),
         ));
     }
+    if args.output_stereo.is_some() {
+        return Err(SetupError(
+            "--output-stereo writes one WAV file: use it with a single script and --runs 1".into(),
+        ));
+    }
     if args.attach.is_some() {
         return Err(SetupError(
             "--attach watches one call: use it with a single script and --runs 1".into(),

@@ -42,6 +42,9 @@ pub fn load(path: &Path, fast: bool, dialect: Dialect) -> Result<Loaded, SetupEr
     if let Some(dir) = path.parent() {
         script.resolve_paths(dir);
     }
+    script
+        .read_call_outputs(|p| std::fs::read_to_string(p))
+        .map_err(|e| SetupError(format!("{name}: {e}")))?;
     Ok(Loaded {
         script,
         replay: None,

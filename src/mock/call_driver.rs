@@ -110,6 +110,7 @@ pub async fn drive(parts: CallParts) {
     let mut nudge = tokio::time::interval(NUDGE_EVERY);
     let open_deadline = tokio::time::sleep(OPEN_TIMEOUT);
     tokio::pin!(open_deadline);
+    let mut was_speaking = false;
 
     while call.ended.is_none() {
         let deadline = call
@@ -123,6 +124,13 @@ pub async fn drive(parts: CallParts) {
             }
         };
         let speaking = call.speaking.is_some();
+        if speaking && !was_speaking {
+            // The frame clock is not polled while the model is quiet; without a
+            // reset its missed ticks would burst seconds of voice out at once, where
+            // a real server streams in real time (and a barge-in could not cut it).
+            tick.reset_immediately();
+        }
+        was_speaking = speaking;
         tokio::select! {
             ev = peer.events.recv() => match ev {
                 Some(PeerEvent::DataChannel(dc)) => {

@@ -1,5 +1,6 @@
 //! What a script run asks its driver to do, and how it ended.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -56,6 +57,9 @@ pub struct Outcome {
     pub steps_total: usize,
     /// Worth telling even when the run passed: server errors, calls left unanswered.
     pub notes: Vec<String>,
+    /// Named measurements of the run in milliseconds (`audio.response_gap_ms`…),
+    /// added by the runner that measured them, for reports that compare runs.
+    pub metrics: BTreeMap<String, u64>,
 }
 
 impl fmt::Display for Outcome {
@@ -112,6 +116,7 @@ mod tests {
             steps_run: 3,
             steps_total: 5,
             notes: vec!["n".into()],
+            metrics: BTreeMap::new(),
         };
         assert!(o
             .to_string()

@@ -11,6 +11,7 @@ use super::cursor::{error_offset, Bad, Cursor};
 use super::error::{ScriptError, ScriptProblem};
 use super::event_types::distance;
 use super::lexer::{logical_lines, Logical, KEYWORDS};
+use super::parse_stream::{parse_audio, parse_silence};
 use super::parse_wait::{parse_expect, parse_transcript};
 use super::step::{CallRule, Located, Script, Step};
 use crate::protocol::validate::{validate_client_text, ValidationError};
@@ -152,7 +153,9 @@ fn step(
             ))),
         },
         "transcript" => parse_transcript(c).map_err(many),
-        "sleep" | "silence" | "timeout" | "budget" => {
+        "audio" => parse_audio(c).map_err(many),
+        "silence" => parse_silence(c).map_err(many),
+        "sleep" | "timeout" | "budget" => {
             let (d_at, d) = c.rest();
             if kw == "budget" && d == "off" {
                 return Ok(Step::Budget(None));
@@ -160,21 +163,9 @@ fn step(
             let ms = parse_duration(d_at, d).map_err(one)?;
             Ok(match kw {
                 "sleep" => Step::Sleep(ms),
-                "silence" => Step::Silence(ms),
                 "timeout" => Step::Timeout(ms),
                 _ => Step::Budget(Some(ms)),
             })
-        }
-        "audio" => {
-            let (p_at, p) = c.rest();
-            text_arg(
-                p_at,
-                p,
-                "audio needs a WAV file",
-                "audio examples/audio/question.wav (relative to the script)",
-            )
-            .map(|p| Step::Audio(PathBuf::from(p)))
-            .map_err(one)
         }
         "on-call" => on_call(c).map_err(one),
         _ => Err(one(unknown_keyword(kw_at, kw))),
@@ -294,7 +285,7 @@ fn send(
     }
 }
 
-/// `on-call NAME [delay D] [error] OUTPUT`: JSON objects and arrays must be valid
+/// `on-call NAME [delay D] [error] OUTPUT|@FILE`: JSON objects and arrays must be valid
 /// JSON (sent compact); a JSON string gives its text; anything else is taken as
 /// written. With a delay or `error` it is a [`Step::OnCallRule`].
 fn on_call(c: &mut Cursor<'_>) -> Result<Step, Bad> {
@@ -334,7 +325,20 @@ fn on_call(c: &mut Cursor<'_>) -> Result<Step, Bad> {
     }
     c.skip_ws();
     let out_at = c.pos();
+    let mut file = None;
     let output = match c.peek() {
+        Some('@') => {
+            c.eat("@");
+            let (p_at, p) = c.rest();
+            let path = text_arg(
+                p_at,
+                p,
+                &format!("on-call {name} @ needs a file"),
+                &format!("on-call {name} @answers/{name}.json (relative to the script)"),
+            )?;
+            file = Some(PathBuf::from(path));
+            String::new()
+        }
         None => {
             return Err(bad(
                 out_at,
@@ -367,12 +371,13 @@ fn on_call(c: &mut Cursor<'_>) -> Result<Step, Bad> {
             text_arg(out_at, text, "", "")?
         }
     };
-    if delay_ms > 0 || error {
+    if delay_ms > 0 || error || file.is_some() {
         return Ok(Step::OnCallRule(CallRule {
             name: name.to_string(),
             output,
             delay_ms,
             error,
+            file,
         }));
     }
     Ok(Step::OnCall {

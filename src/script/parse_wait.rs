@@ -13,7 +13,7 @@ use super::step::{Expectation, Speaker, Step, TextMatcher};
 const CONDITION_HINT: &str =
     "conditions are path=value, path!=value, path~/regex/flags and path? (exists); a wait limit is `within 5s`";
 
-fn bad(at: usize, message: impl Into<String>, hint: impl Into<String>) -> Bad {
+pub(super) fn bad(at: usize, message: impl Into<String>, hint: impl Into<String>) -> Bad {
     (at, message.into(), hint.into())
 }
 
@@ -25,6 +25,33 @@ pub fn parse_expect(c: &mut Cursor<'_>) -> Result<Step, Vec<Bad>> {
         return parse_calls(c).map_err(|b| vec![b]);
     }
     let negative = c.eat("no ");
+    let mut problems = Vec::new();
+    let (e, _) = expectation(c, false, &mut problems);
+    if negative && e.within_ms.is_none() {
+        problems.push(bad(
+            kw_at,
+            "`expect no` needs the length of its quiet window",
+            "write expect no error within 2s",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(if negative {
+        Step::ExpectNo(e)
+    } else {
+        Step::Expect(e)
+    })
+}
+
+/// `[any] TYPE CONDITION… [within D]`, and a `+D` offset when `offset` allows it
+/// (event-anchored audio). Problems go to `problems`, all of them, so one bad
+/// clause does not hide the next.
+pub fn expectation(
+    c: &mut Cursor<'_>,
+    offset: bool,
+    problems: &mut Vec<Bad>,
+) -> (Expectation, Option<u64>) {
     c.skip_ws();
     let any_response = c.eat("any ");
     c.skip_ws();
@@ -49,13 +76,18 @@ pub fn parse_expect(c: &mut Cursor<'_>) -> Result<Step, Vec<Bad>> {
     };
     let mut conditions = Vec::new();
     let mut within_ms = None;
-    // A bad type does not hide problems in the conditions after it.
-    let (event_type, mut problems) = match event_type {
-        Ok(t) => (t, Vec::new()),
-        Err(b) => (String::new(), vec![b]),
-    };
+    let mut offset_ms = None;
+    let event_type = event_type.unwrap_or_else(|b| {
+        problems.push(b);
+        String::new()
+    });
     while !c.at_end() {
-        match next_clause(c, &mut within_ms) {
+        let clause = if offset && matches!(c.peek(), Some('+' | '-')) {
+            offset_clause(c, &mut offset_ms).map(|()| None)
+        } else {
+            next_clause(c, &mut within_ms)
+        };
+        match clause {
             Ok(Some(cond)) => conditions.push(cond),
             Ok(None) => {}
             Err(b) => {
@@ -65,27 +97,32 @@ pub fn parse_expect(c: &mut Cursor<'_>) -> Result<Step, Vec<Bad>> {
             }
         }
     }
-    if negative && within_ms.is_none() {
-        problems.push(bad(
-            kw_at,
-            "`expect no` needs the length of its quiet window",
-            "write expect no error within 2s",
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
     let e = Expectation {
         event_type,
         conditions,
         within_ms,
         any_response,
     };
-    Ok(if negative {
-        Step::ExpectNo(e)
-    } else {
-        Step::Expect(e)
-    })
+    (e, offset_ms)
+}
+
+/// `+D`: how long after the anchoring event the audio starts.
+fn offset_clause(c: &mut Cursor<'_>, offset_ms: &mut Option<u64>) -> Result<(), Bad> {
+    let at = c.pos();
+    if c.eat("-") {
+        return Err(bad(
+            at,
+            "the audio cannot start before the event it waits for",
+            "write +800ms to start 800 ms after the event, or leave the offset out to start when it arrives",
+        ));
+    }
+    c.eat("+");
+    if offset_ms.is_some() {
+        return Err(bad(at, "the offset is given twice", "keep one +D per step"));
+    }
+    let (d_at, d) = c.word();
+    *offset_ms = Some(parse_duration(d_at, d)?);
+    Ok(())
 }
 
 /// The GA name of an unquoted type, or why it is not one.

@@ -13,14 +13,16 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
+mod sending;
+mod steps;
+
 use super::binding::Requests;
 use super::budget::Budgets;
-use super::calls::{answers_for, calls_match, calls_of};
 use super::event_types::match_name;
-use super::negatives::{forbidden, quiet_broken};
-use super::outcome::{Action, Failure, Outcome, SeenEvent};
+use super::negatives::forbidden;
+use super::outcome::{Action, Failure, SeenEvent};
 use super::step::{CallRule, Expectation, Located, Script, Step};
-use super::waits::{find_match, timed_out, transcript_matches, Bound, WaitContext};
+use super::waits::{timed_out, WaitContext};
 use crate::protocol::client_event::ClientEvent;
 use crate::session::summary::one_line;
 use crate::session::{Effect, Input, Session, SessionOptions};
@@ -34,6 +36,10 @@ enum State {
     },
     /// Audio or silence is streaming; `audio_finished` ends it.
     Streaming,
+    /// An anchored `audio`/`silence` saw its event: it streams at `at`.
+    StreamAt {
+        at: u64,
+    },
     /// `expect no`: no matching event from `from_event` on until `until`.
     Quiet {
         from_event: usize,
@@ -152,6 +158,11 @@ impl ScriptRun {
                     return out;
                 }
                 State::Streaming => return out,
+                State::StreamAt { at } if now_ms >= at => self.start_stream(now_ms, at, &mut out),
+                State::StreamAt { at } => {
+                    out.push(Action::WakeAt(at));
+                    return out;
+                }
                 State::Quiet { from_event, until } => {
                     if let Some(f) = self.quiet_broken(from_event) {
                         self.failure = Some(f);
@@ -168,7 +179,7 @@ impl ScriptRun {
                     errors_before,
                 } => {
                     if self.wait_satisfied() {
-                        self.advance();
+                        self.waited();
                     } else if now_ms >= deadline {
                         let errors = &self.session.errors()
                             [errors_before.min(self.session.errors().len())..];
@@ -268,241 +279,8 @@ impl ScriptRun {
         self.done
     }
 
-    fn advance(&mut self) {
+    pub(super) fn advance(&mut self) {
         self.pc += 1;
         self.state = State::Start;
-    }
-
-    fn start_step(&mut self, now: u64, out: &mut Vec<Action>) {
-        let Located { line, step } = self.steps[self.pc].clone();
-        match step {
-            Step::Send { text, .. } => {
-                // Validated when the script was parsed (or recorded as sent): logged as
-                // sent, not validated again, so a replay sends what was recorded.
-                let _ = self.session.handle(Input::Sent {
-                    at_ms: now,
-                    raw: text.clone(),
-                });
-                self.note_sent(&text, true);
-                out.push(Action::Send(text));
-                self.advance();
-            }
-            Step::Say(text) => {
-                self.send_event(now, ClientEvent::user_text(text), line, out);
-                self.bound_from = Some(self.requests.len());
-                self.send_event(now, ClientEvent::response_create(), line, out);
-                self.advance();
-            }
-            Step::Expect(ref e) => self.wait(now, e.within_ms),
-            Step::ExpectCalls { within_ms, .. } => self.wait(now, within_ms),
-            Step::ExpectNo(e) => {
-                self.state = State::Quiet {
-                    from_event: self.events.len(),
-                    until: now.saturating_add(e.within_ms.unwrap_or(self.timeout_ms)),
-                }
-            }
-            Step::Forbid(_) => self.advance(),
-            Step::Transcript { within_ms, .. } => self.wait(now, within_ms),
-            Step::Sleep(ms) => self.state = State::Sleeping { until: now + ms },
-            Step::Audio(path) => {
-                self.bound_from = None;
-                out.push(Action::StreamAudio { path, line });
-                self.state = State::Streaming;
-            }
-            Step::Silence(ms) => {
-                self.bound_from = None;
-                out.push(Action::StreamSilence { ms });
-                self.state = State::Streaming;
-            }
-            Step::OnCall { name, output } => {
-                let rule = CallRule {
-                    name: name.clone(),
-                    output,
-                    delay_ms: 0,
-                    error: false,
-                };
-                self.on_call.insert(name, rule);
-                self.advance();
-            }
-            Step::OnCallRule(rule) => {
-                self.on_call.insert(rule.name.clone(), rule);
-                self.advance();
-            }
-            Step::Budget(ms) => {
-                self.budgets.set(self.session.turns().all().len(), ms, line);
-                self.advance();
-            }
-            Step::Timeout(ms) => {
-                self.timeout_ms = ms;
-                self.advance();
-            }
-        }
-    }
-
-    fn wait(&mut self, now: u64, within_ms: Option<u64>) {
-        self.state = State::Waiting {
-            started: now,
-            deadline: now.saturating_add(within_ms.unwrap_or(self.timeout_ms)),
-            errors_before: self.session.errors().len(),
-        };
-    }
-
-    /// The failure of the current `expect no` if an event broke its quiet window.
-    fn quiet_broken(&self, from_event: usize) -> Option<crate::script::Failure> {
-        let bound = self.bound();
-        quiet_broken(
-            &self.steps[self.pc],
-            &self.events,
-            from_event,
-            bound.as_ref(),
-        )
-    }
-
-    /// The responses response-scoped waits accept now, when bound.
-    fn bound(&self) -> Option<Bound> {
-        self.bound_from
-            .map(|from| Bound::new(&self.requests, &self.events, from))
-    }
-
-    /// Keeps track of what a sent event means for binding: a `response.create` is a
-    /// request (and, from a step, binds later waits to it); sent audio may start a
-    /// turn by itself, so it unbinds.
-    fn note_sent(&mut self, text: &str, from_step: bool) {
-        let Ok(value) = serde_json::from_str::<Value>(text) else {
-            return;
-        };
-        match value.get("type").and_then(Value::as_str) {
-            Some("response.create") => {
-                if from_step {
-                    self.bound_from = Some(self.requests.len());
-                }
-                self.requests.sent(self.events.len(), &value);
-            }
-            Some("input_audio_buffer.append" | "input_audio_buffer.commit") if from_step => {
-                self.bound_from = None;
-            }
-            _ => {}
-        }
-    }
-
-    /// Checks the current wait; a matched `expect` moves the cursor past its event.
-    fn wait_satisfied(&mut self) -> bool {
-        let bound = self.bound();
-        let Located { line, step } = &self.steps[self.pc];
-        match step {
-            Step::Expect(exp) => match find_match(&self.events, self.cursor, exp, bound.as_ref()) {
-                Some(i) => {
-                    self.cursor = i + 1;
-                    self.last_match = Some((*line, i));
-                    true
-                }
-                None => false,
-            },
-            Step::ExpectCalls { calls, .. } => {
-                let found = self
-                    .events
-                    .iter()
-                    .enumerate()
-                    .skip(self.cursor)
-                    .find(|(_, e)| {
-                        e.event_type == "response.done"
-                            && bound.as_ref().is_none_or(|b| b.admits(e))
-                            && calls_match(calls, &calls_of(&e.value))
-                    });
-                match found {
-                    Some((i, _)) => {
-                        self.cursor = i + 1;
-                        self.last_match = Some((*line, i));
-                        true
-                    }
-                    None => false,
-                }
-            }
-            Step::Transcript { role, matcher, .. } => {
-                transcript_matches(&self.session, *role, matcher, bound.as_ref())
-            }
-            _ => true,
-        }
-    }
-
-    /// Answers the function calls of a finished response that an `on-call` rule
-    /// covers: one `function_call_output` per call, then one `response.create`.
-    /// Waiting for `response.done` (not `function_call_arguments.done`) means the
-    /// response is over, so the new `response.create` is not refused as concurrent,
-    /// and several calls in one response get a single follow-up response.
-    fn auto_answer(&mut self, now: u64, done: &Value) {
-        let answered = &mut self.answered;
-        let answers = answers_for(done, &self.on_call, |id| answered.insert(id.to_string()));
-        for (name, call_id) in answers.unanswered {
-            self.notes.push(format!(
-                "the model called {name} ({call_id}) and no on-call rule answers it: add `on-call {name} OUTPUT` before the step that leads to the call"
-            ));
-        }
-        if answers.outputs.is_empty() {
-            return;
-        }
-        let mut events: Vec<ClientEvent> = answers
-            .outputs
-            .into_iter()
-            .map(|(id, out)| ClientEvent::function_call_output(id, out))
-            .collect();
-        events.push(ClientEvent::response_create());
-        if answers.delay_ms > 0 {
-            // All outputs of the response wait for the slowest answer, then go out
-            // together before the single response.create.
-            self.delayed = Some((now + answers.delay_ms, events));
-            self.outbox.push(Action::WakeAt(now + answers.delay_ms));
-            return;
-        }
-        let line = self.steps.get(self.pc).map_or(0, |s| s.line);
-        let mut out = std::mem::take(&mut self.outbox);
-        for ev in events {
-            self.send_event(now, ev, line, &mut out);
-        }
-        self.outbox = out;
-    }
-
-    /// Sends an event built by the run, through the session (which validates and logs it).
-    fn send_event(&mut self, now: u64, event: ClientEvent, line: usize, out: &mut Vec<Action>) {
-        let what = event.type_name();
-        for fx in self.session.handle(Input::Send { at_ms: now, event }) {
-            match fx {
-                Effect::Send { text } => {
-                    self.note_sent(&text, false);
-                    out.push(Action::Send(text));
-                }
-                Effect::Rejected { error } if self.failure.is_none() => {
-                    self.failure = Some(Failure {
-                        line,
-                        expected: format!("a valid {what} event"),
-                        got: format!("rtconsole refused to send it: {error}"),
-                    });
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn finish(&mut self, out: &mut Vec<Action>) {
-        self.done = true;
-        for call in self.session.pending_calls() {
-            if call.arguments_done && !self.answered.contains(&call.call_id) {
-                let note = format!(
-                    "the call to {} ({}) was never answered",
-                    call.name, call.call_id
-                );
-                if !self.notes.iter().any(|n| n.contains(&call.call_id)) {
-                    self.notes.push(note);
-                }
-            }
-        }
-        let failure = self.failure.clone();
-        out.push(Action::Done(Outcome {
-            passed: failure.is_none(),
-            failure,
-            steps_run: self.pc.min(self.steps.len()),
-            steps_total: self.steps.len(),
-            notes: self.notes.clone(),
-        }));
     }
 }

@@ -1,6 +1,5 @@
 //! The script model: what each line of a script asks for. Every step renders back to
-//! the line a person would write, so conversions print editable scripts and failures
-//! restate the step that failed.
+//! the line a person would write (`render_step`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -8,6 +7,8 @@ use std::path::{Path, PathBuf};
 use super::condition::{is_bare_word, Condition};
 use super::pattern::Pattern;
 use crate::protocol::Dialect;
+
+pub use super::render_step::{render_event_type, render_ms};
 
 /// A parsed script: run it with [`super::ScriptRun`].
 #[derive(Debug, Clone, PartialEq)]
@@ -46,12 +47,48 @@ impl Script {
             }
         }
         for located in &mut self.steps {
-            if let Step::Audio(p) = &mut located.step {
-                if p.is_relative() {
-                    *p = dir.join(&*p);
-                }
+            let path = match &mut located.step {
+                Step::Audio(p)
+                | Step::StreamAfter {
+                    stream: Stream::Audio(p),
+                    ..
+                } => p,
+                Step::OnCallRule(CallRule { file: Some(p), .. }) => p,
+                _ => continue,
+            };
+            if path.is_relative() {
+                *path = dir.join(&*path);
             }
         }
+    }
+
+    /// Fills in the output of every `on-call NAME @FILE` with the file's text (JSON
+    /// compacted), read through `read` so the script model stays free of IO.
+    pub fn read_call_outputs(
+        &mut self,
+        mut read: impl FnMut(&Path) -> std::io::Result<String>,
+    ) -> Result<(), String> {
+        for located in &mut self.steps {
+            let Step::OnCallRule(rule) = &mut located.step else {
+                continue;
+            };
+            let Some(path) = &rule.file else { continue };
+            let text = read(path).map_err(|e| {
+                format!(
+                    "line {}: on-call {} @{}: cannot read the output file: {e}\nfix: the path is relative to the script",
+                    located.line,
+                    rule.name,
+                    path.display()
+                )
+            })?;
+            rule.output = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) => {
+                    v.to_string()
+                }
+                _ => text.trim_end_matches(['\n', '\r']).to_string(),
+            };
+        }
+        Ok(())
     }
 }
 
@@ -145,6 +182,18 @@ pub struct CallRule {
     pub delay_ms: u64,
     /// Send `{"error": OUTPUT}` instead of the output.
     pub error: bool,
+    /// `@FILE`: the output is this file's text, read when the script is loaded
+    /// ([`Script::read_call_outputs`]).
+    pub file: Option<PathBuf>,
+}
+
+/// What an event-anchored `audio` or `silence` step streams.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stream {
+    /// A WAV file; the path as written (see [`Script::resolve_paths`]).
+    Audio(PathBuf),
+    /// Silence for this many milliseconds.
+    Silence(u64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +238,13 @@ pub enum Step {
     OnCallRule(CallRule),
     /// Default wait of later `expect` and `transcript` steps.
     Timeout(u64),
+    /// `audio FILE after TYPE … [+D]`, `silence D after TYPE … [+D]`: wait for the
+    /// event like `expect`, then stream `offset_ms` after it arrived.
+    StreamAfter {
+        stream: Stream,
+        anchor: Expectation,
+        offset_ms: u64,
+    },
 }
 
 impl Step {
@@ -207,155 +263,14 @@ impl Step {
             Step::Transcript { .. } => "transcript",
             Step::Budget(_) => "budget",
             Step::Timeout(_) => "timeout",
+            Step::StreamAfter {
+                stream: Stream::Audio(_),
+                ..
+            } => "audio",
+            Step::StreamAfter {
+                stream: Stream::Silence(_),
+                ..
+            } => "silence",
         }
-    }
-}
-
-/// The step as one script line (without a comment).
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kw = self.keyword();
-        match self {
-            Step::Send { text, .. } => write!(f, "{kw} {text}"),
-            Step::Say(text) => write!(f, "{kw} {}", quote_if_needed(text)),
-            Step::Expect(e) => write!(f, "{kw} {}", render_expectation(e)),
-            Step::ExpectNo(e) => write!(f, "{kw} no {}", render_expectation(e)),
-            Step::Forbid(e) => write!(f, "{kw} {}", render_expectation(e)),
-            Step::ExpectCalls { calls, within_ms } => {
-                write!(f, "{kw} calls")?;
-                for c in calls {
-                    write!(f, " {}", c.name)?;
-                    if let Some(a) = &c.arguments {
-                        write!(f, " {a}")?;
-                    }
-                }
-                if let Some(ms) = within_ms {
-                    write!(f, " within {}", render_ms(*ms))?;
-                }
-                Ok(())
-            }
-            Step::OnCallRule(r) => {
-                write!(f, "{kw} {}", r.name)?;
-                if r.delay_ms > 0 {
-                    write!(f, " delay {}", render_ms(r.delay_ms))?;
-                }
-                if r.error {
-                    write!(f, " error")?;
-                }
-                write!(f, " {}", render_output(&r.output))
-            }
-            Step::Sleep(ms) | Step::Silence(ms) | Step::Timeout(ms) => {
-                write!(f, "{kw} {}", render_ms(*ms))
-            }
-            Step::Audio(path) => write!(f, "{kw} {}", quote_if_needed(&path.to_string_lossy())),
-            Step::OnCall { name, output } => write!(f, "{kw} {name} {}", render_output(output)),
-            Step::Transcript {
-                role,
-                matcher,
-                within_ms,
-            } => {
-                write!(f, "{kw} {} {matcher}", role.as_str())?;
-                if let Some(ms) = within_ms {
-                    write!(f, " within {}", render_ms(*ms))?;
-                }
-                Ok(())
-            }
-            Step::Budget(Some(ms)) => write!(f, "{kw} {}", render_ms(*ms)),
-            Step::Budget(None) => write!(f, "{kw} off"),
-        }
-    }
-}
-
-/// An expectation after its keyword: `[any] TYPE COND… [within D]`.
-fn render_expectation(e: &Expectation) -> String {
-    let mut s = String::new();
-    if e.any_response {
-        s.push_str("any ");
-    }
-    s.push_str(&render_event_type(&e.event_type));
-    for c in &e.conditions {
-        s.push_str(&format!(" {c}"));
-    }
-    if let Some(ms) = e.within_ms {
-        s.push_str(&format!(" within {}", render_ms(ms)));
-    }
-    s
-}
-
-/// Milliseconds as a script writes them: `5s` when whole seconds, else `1500ms`.
-pub fn render_ms(ms: u64) -> String {
-    if ms >= 1000 && ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
-    }
-}
-
-/// An event type as `expect` writes it: quoted when rtconsole does not know it.
-pub fn render_event_type(name: &str) -> String {
-    if super::event_types::ga_name(name).is_some() {
-        name.to_string()
-    } else {
-        serde_json::Value::String(name.to_string()).to_string()
-    }
-}
-
-/// Free text (`say`, a path) bare when it reads back unchanged, else as a JSON string.
-fn quote_if_needed(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text.trim() == text
-        && !text.starts_with('"')
-        && !text.contains(|c: char| c == '#' || c == '"' || c.is_control());
-    if plain {
-        text.to_string()
-    } else {
-        serde_json::Value::String(text.to_string()).to_string()
-    }
-}
-
-/// A function output: JSON objects and arrays as they are, other text quoted unless bare.
-fn render_output(output: &str) -> String {
-    let structured =
-        output.starts_with(['{', '[']) && serde_json::from_str::<serde_json::Value>(output).is_ok();
-    if structured || (is_bare_word(output) && !output.contains('"')) {
-        output.to_string()
-    } else {
-        serde_json::Value::String(output.to_string()).to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_render_in_the_largest_whole_unit() {
-        assert_eq!(render_ms(5000), "5s");
-        assert_eq!(render_ms(1500), "1500ms");
-        assert_eq!(render_ms(0), "0ms");
-    }
-
-    #[test]
-    fn text_is_quoted_only_when_it_would_not_read_back() {
-        assert_eq!(Step::Say("What's up?".into()).to_string(), "say What's up?");
-        assert_eq!(
-            Step::Say("press # now".into()).to_string(),
-            "say \"press # now\""
-        );
-        assert_eq!(Step::Say(" padded".into()).to_string(), "say \" padded\"");
-        let call = |o: &str| Step::OnCall {
-            name: "f".into(),
-            output: o.into(),
-        };
-        assert_eq!(call("{\"t\":21}").to_string(), "on-call f {\"t\":21}");
-        assert_eq!(call("sunny").to_string(), "on-call f sunny");
-        assert_eq!(call("two words").to_string(), "on-call f \"two words\"");
-        assert_eq!(call("21").to_string(), "on-call f \"21\"");
-    }
-
-    #[test]
-    fn unknown_event_types_are_quoted() {
-        assert_eq!(render_event_type("response.done"), "response.done");
-        assert_eq!(render_event_type("x.new"), "\"x.new\"");
     }
 }

@@ -95,7 +95,7 @@ pub struct WaitContext<'a> {
 
 pub fn timed_out(step: &Located<Step>, cx: &WaitContext<'_>) -> Failure {
     let mut got = match &step.step {
-        Step::Expect(exp) => expect_got(exp, cx),
+        Step::Expect(exp) | Step::StreamAfter { anchor: exp, .. } => expect_got(exp, cx),
         Step::Transcript { role, .. } => transcript_got(*role, cx),
         Step::ExpectCalls { .. } => calls_got(cx),
         other => format!("{} did not finish", other.keyword()),
