@@ -100,6 +100,9 @@ pub enum TransportArg {
     Websocket,
 }
 
+/// The transcription model `--transcribe` uses when it names none.
+pub const DEFAULT_TRANSCRIBER: &str = "gpt-4o-transcribe";
+
 /// Where to connect and the session to start with: shared by the TUI and `run`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConnectArgs {
@@ -132,6 +135,9 @@ pub struct ConnectArgs {
     /// The initial session config (GA JSON, `{"type":"realtime",…}`); --model, --voice and --instructions override its fields.
     #[arg(long, value_name = "FILE")]
     pub session: Option<PathBuf>,
+    /// A transcription-only session (no responses), with this transcription model (default gpt-4o-transcribe); the `=` is needed: --transcribe=whisper-1.
+    #[arg(long, value_name = "MODEL", num_args = 0..=1, require_equals = true, default_missing_value = DEFAULT_TRANSCRIBER)]
+    pub transcribe: Option<String>,
     /// How long to wait for the data channel to open.
     #[arg(long, default_value = "15s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub open_timeout: std::time::Duration,

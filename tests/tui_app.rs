@@ -31,6 +31,7 @@ fn connect_args() -> ConnectArgs {
         voice: None,
         instructions: None,
         session: None,
+        transcribe: None,
         open_timeout: Duration::from_secs(15),
         scenario: None,
         seed: Some(7),

@@ -25,6 +25,7 @@ mod reply;
 mod responses;
 mod schedule;
 mod tool_args;
+mod transcribe;
 mod turns;
 
 use std::sync::Arc;

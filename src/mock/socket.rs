@@ -1,7 +1,8 @@
 //! The mock's WebSocket endpoint, `GET /v1/realtime`: a session of its own
 //! (`?model=…`, the same simulated model as a WebRTC call, its audio as base64
 //! `response.output_audio.delta`s and the client's from `input_audio_buffer.append`),
-//! or the sideband of one of its WebRTC calls (`?call_id=…`).
+//! a transcription session (`?intent=transcription`: no responses, transcripts of
+//! the appended audio), or the sideband of one of its WebRTC calls (`?call_id=…`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -69,17 +70,25 @@ pub async fn realtime_socket(
             .on_upgrade(move |socket| attach(socket, attached))
             .into_response());
     }
-    if query.get("intent").map(String::as_str) == Some("transcription") {
-        return Err(ApiError::invalid(
-            "unsupported_intent",
-            Some("intent".into()),
-            "The rtconsole mock does not serve transcription sessions over the WebSocket yet; use a realtime session (?model=…).",
-        ));
-    }
-    let session = match caller {
+    let transcription = query.get("intent").map(String::as_str) == Some("transcription");
+    let mut session = match caller {
         Caller::Secret { session } => session,
         Caller::Standard => None,
     };
+    if transcription {
+        let kind = session
+            .as_ref()
+            .and_then(|s| s.get("type"))
+            .and_then(Value::as_str);
+        if kind.is_some_and(|k| k != "transcription") {
+            return Err(ApiError::invalid(
+                "invalid_intent",
+                Some("intent".into()),
+                "This client secret was minted for a realtime session; mint one with session.type \"transcription\" for ?intent=transcription.",
+            ));
+        }
+        session.get_or_insert_with(|| json!({"type": "transcription"}));
+    }
     let options = ModelOptions {
         seed: app.next_seed(),
         dialect: app.dialect,

@@ -22,6 +22,7 @@ mod suggest;
 #[cfg(test)]
 mod test_support;
 mod tools;
+mod transcription;
 mod walk;
 
 use std::fmt;

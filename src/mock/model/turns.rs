@@ -5,7 +5,6 @@
 use serde_json::{json, Value};
 
 use super::items::{user_audio_item, Place, Stored};
-use super::plan::word_chunks;
 use super::{Model, ModelOutput};
 use crate::mock::vad::{Vad, VadEvent};
 
@@ -153,21 +152,15 @@ impl Model {
     }
 
     fn transcribe(&mut self, item_id: &str, transcript: &str, speech_ms: u64, cfg: &Value) {
-        // whisper-1 sends only `completed`; the gpt-4o transcribers stream deltas.
-        if cfg.get("model").and_then(Value::as_str) != Some("whisper-1") {
-            for delta in word_chunks(transcript) {
-                self.event(
-                    json!({"type": "conversation.item.input_audio_transcription.delta",
-                    "item_id": item_id, "content_index": 0, "delta": delta}),
-                );
-            }
+        let include = self
+            .session
+            .value()
+            .get("include")
+            .cloned()
+            .unwrap_or(Value::Null);
+        for ev in super::transcribe::events(item_id, transcript, speech_ms, cfg, &include) {
+            self.event(ev);
         }
-        let seconds = (speech_ms as f64 / 100.0).round() / 10.0;
-        self.event(
-            json!({"type": "conversation.item.input_audio_transcription.completed",
-            "item_id": item_id, "content_index": 0, "transcript": transcript,
-            "usage": {"type": "duration", "seconds": seconds}}),
-        );
         if let Some(stored) = self.conv.get_mut(item_id) {
             stored.item["content"][0]["transcript"] = json!(transcript);
         }

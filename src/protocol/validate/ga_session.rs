@@ -149,7 +149,7 @@ const TRANSCRIPTION: ObjectShape = ObjectShape::new(&[
     req(
         "model",
         &Shape::Str,
-        "add \"model\": \"gpt-4o-transcribe\" (or \"whisper-1\", \"gpt-4o-mini-transcribe\")",
+        "add \"model\": \"gpt-4o-transcribe\" (or another transcriber: whisper-1, gpt-4o-mini-transcribe, gpt-4o-transcribe-diarize, gpt-transcribe, gpt-live-transcribe, gpt-realtime-whisper)",
     ),
     opt("language", &Shape::Str),
     opt("prompt", &Shape::Str),
@@ -162,7 +162,13 @@ const AUDIO_INPUT: ObjectShape = ObjectShape::new(&[
     opt("format", &GA_FORMAT),
     opt(
         "transcription",
-        &Shape::Either(&[Shape::Null, Shape::Object(&TRANSCRIPTION)]),
+        &Shape::Either(&[
+            Shape::Null,
+            Shape::Checked(
+                &Shape::Object(&TRANSCRIPTION),
+                super::transcription::check_transcription,
+            ),
+        ]),
     ),
     opt("noise_reduction", &NOISE_REDUCTION),
     opt(

@@ -40,6 +40,7 @@ pub fn initial_session(args: &ConnectArgs) -> Result<Value, SetupError> {
                 ))
             })?
         }
+        None if args.transcribe.is_some() => json!({"type": "transcription"}),
         None => json!({"type": "realtime"}),
     };
     let Some(obj) = session.as_object_mut() else {
@@ -47,12 +48,15 @@ pub fn initial_session(args: &ConnectArgs) -> Result<Value, SetupError> {
             "--session must hold a JSON object (a GA session config)".into(),
         ));
     };
-    obj.entry("type").or_insert(json!("realtime"));
+    let kind = obj.entry("type").or_insert(json!("realtime"));
+    if kind == "transcription" || args.transcribe.is_some() {
+        return transcription_session(args, session);
+    }
     if let Some(m) = &args.model {
-        obj.insert("model".into(), json!(m));
+        session["model"] = json!(m);
     }
     if let Some(i) = &args.instructions {
-        obj.insert("instructions".into(), json!(i));
+        session["instructions"] = json!(i);
     }
     if let Some(v) = &args.voice {
         session["audio"]["output"]["voice"] = json!(v);
@@ -60,6 +64,47 @@ pub fn initial_session(args: &ConnectArgs) -> Result<Value, SetupError> {
     if let Some(p) = validate_session_value(&session, Dialect::Ga).first() {
         return Err(SetupError(format!(
             "the initial session config is not valid: {p}"
+        )));
+    }
+    Ok(session)
+}
+
+/// A transcription-only session: `type: "transcription"` (from `--session` or
+/// `--transcribe`), which has no model, voice or instructions of its own.
+pub fn is_transcription(session: &Value) -> bool {
+    session.get("type").and_then(Value::as_str) == Some("transcription")
+}
+
+fn transcription_session(args: &ConnectArgs, mut session: Value) -> Result<Value, SetupError> {
+    if !is_transcription(&session) {
+        return Err(SetupError(
+            "--transcribe starts a transcription session, but --session holds a realtime one (\"type\": \"realtime\")\nfix: drop --transcribe, or set \"type\": \"transcription\" in the file".into(),
+        ));
+    }
+    for (given, flag) in [
+        (&args.model, "--model"),
+        (&args.voice, "--voice"),
+        (&args.instructions, "--instructions"),
+    ] {
+        if given.is_some() {
+            return Err(SetupError(format!(
+                "{flag} does not apply to a transcription session (it has no model answering, no voice, no instructions)\nfix: drop {flag}; choose the transcriber with --transcribe=MODEL"
+            )));
+        }
+    }
+    let input = &mut session["audio"]["input"];
+    if let Some(model) = &args.transcribe {
+        input["transcription"]["model"] = json!(model);
+    } else if input.get("transcription").is_none_or(Value::is_null) {
+        input["transcription"] = json!({"model": crate::cli::DEFAULT_TRANSCRIBER});
+    }
+    // Without turn detection nothing would ever be committed, so nothing transcribed.
+    if input.get("turn_detection").is_none() {
+        input["turn_detection"] = json!({"type": "server_vad"});
+    }
+    if let Some(p) = validate_session_value(&session, Dialect::Ga).first() {
+        return Err(SetupError(format!(
+            "the transcription session is not valid: {p}"
         )));
     }
     Ok(session)

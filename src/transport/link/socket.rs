@@ -23,8 +23,14 @@ pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// What the socket is for, which changes the URL and the messages.
 #[derive(Clone)]
 enum Kind {
-    Session { model: String },
-    Sideband { call_id: String },
+    Session {
+        model: String,
+    },
+    /// A transcription-only session (`?intent=transcription`).
+    Transcription,
+    Sideband {
+        call_id: String,
+    },
 }
 
 pub(super) async fn run(mut d: Driver) {
@@ -33,6 +39,7 @@ pub(super) async fn run(mut d: Driver) {
         Transport::Attach(call_id) => Kind::Sideband {
             call_id: call_id.clone(),
         },
+        _ if setup::is_transcription(&options.session) => Kind::Transcription,
         _ => Kind::Session {
             model: options
                 .session
@@ -64,7 +71,7 @@ pub(super) async fn run(mut d: Driver) {
     let open_at = d.clock.now_ms_f64();
     let call_id = match &kind {
         Kind::Sideband { call_id } => Some(call_id.clone()),
-        Kind::Session { .. } => None,
+        Kind::Session { .. } | Kind::Transcription => None,
     };
     let info = CallInfo {
         call_id: call_id.clone(),
@@ -79,7 +86,7 @@ pub(super) async fn run(mut d: Driver) {
         channel_open_ms: Some(open_at.max(started)),
         ..ConnectBreakdown::default()
     };
-    if let Kind::Session { .. } = kind {
+    if !matches!(kind, Kind::Sideband { .. }) {
         // With the standard key there is no client secret to carry the session, so
         // what the user asked for goes as the first event, through the core.
         if let Some(update) = initial_update(&options.session) {
@@ -137,6 +144,7 @@ async fn open(
     let limit = options.connect.open_timeout;
     let what = match kind {
         Kind::Session { .. } => "the WebSocket session",
+        Kind::Transcription => "the transcription session",
         Kind::Sideband { .. } => "attaching to the call",
     };
     match tokio::time::timeout(limit, tokio_tungstenite::connect_async(request)).await {
@@ -178,6 +186,9 @@ fn socket_url(base: &str, kind: &Kind, dialect: Dialect) -> Result<String, Setup
     url.set_path(&path);
     url.set_query(None);
     match kind {
+        Kind::Transcription => {
+            url.query_pairs_mut().append_pair("intent", "transcription");
+        }
         Kind::Session { model } => {
             url.query_pairs_mut().append_pair("model", model);
         }

@@ -279,3 +279,43 @@ fn a_megabyte_of_instructions_loads_and_draws_only_what_fits() {
     assert!(screen(&t).contains("\"instructions\": \"word word"));
     assert!(matches!(pane.check, Check::Valid(_)));
 }
+
+#[test]
+fn a_transcription_session_is_edited_and_applied_as_one() {
+    let mut env = Env::empty();
+    env.server(
+        json!({"type": "session.created", "event_id": "event_1", "session": {
+        "type": "transcription", "object": "realtime.transcription_session", "id": "sess_T",
+        "expires_at": 1756324625, "include": null,
+        "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000},
+            "transcription": {"model": "gpt-4o-transcribe", "language": null, "prompt": ""},
+            "noise_reduction": null, "turn_detection": {"type": "server_vad"}}}}}),
+    );
+    let mut pane = loaded(&env);
+    let shown = edited(&pane);
+    assert_eq!(shown["type"], "transcription");
+    assert!(shown.get("id").is_none() && shown.get("object").is_none());
+    let mut session = shown.clone();
+    session["audio"]["input"]["transcription"] =
+        json!({"model": "gpt-live-transcribe", "languages": ["en", "fr"]});
+    replace_text(&mut pane, &serde_json::to_string_pretty(&session).unwrap());
+    let PaneReply::Command(command) = pane.on_key(ctrl('s'), &env.ctx()) else {
+        panic!("a valid transcription session is sent");
+    };
+    let text = env.command(command);
+    let event = validate_client_text(&text, Dialect::Ga).expect("valid session.update");
+    assert_eq!(event["session"]["type"], "transcription");
+    assert_eq!(
+        event["session"]["audio"]["input"]["transcription"]["model"],
+        "gpt-live-transcribe"
+    );
+    // A parameter the model does not take is caught while typing, with its path.
+    session["audio"]["input"]["transcription"] = json!({"model": "whisper-1", "languages": ["en"]});
+    replace_text(&mut pane, &serde_json::to_string_pretty(&session).unwrap());
+    assert!(!matches!(
+        pane.on_key(ctrl('s'), &env.ctx()),
+        PaneReply::Command(_)
+    ));
+    let screen = screen(&draw(&mut pane, &env, 120, 30));
+    assert!(screen.contains("transcription.languages"), "{screen}");
+}

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 
 use super::super::wrap::{cut_to_width, str_width, wrap};
 use crate::protocol::item::{ContentType, ItemStatus, ItemType, Role};
-use crate::session::ConvItem;
+use crate::session::{ConvItem, Segment};
 use crate::tui::text::{one_line, printable};
 use crate::tui::theme::Theme;
 
@@ -34,6 +34,11 @@ pub(super) fn fingerprint(item: &ConvItem) -> u64 {
         cheap(&p.text, &mut h);
         p.transcript_pending.hash(&mut h);
         p.transcript_final.hash(&mut h);
+        p.segments.len().hash(&mut h);
+        if let Some(last) = p.segments.last() {
+            cheap(&last.text, &mut h);
+        }
+        p.logprobs.len().hash(&mut h);
     }
     for s in [
         &item.call_id,
@@ -94,6 +99,18 @@ pub(super) fn item_lines(item: &ConvItem, theme: &Theme, width: u16) -> Vec<Line
                 } else if p.kind == Some(ContentType::InputImage) {
                     body("(image)", dim, &mut lines);
                 }
+                for seg in &p.segments {
+                    body(&segment_row(seg), dim, &mut lines);
+                }
+                if let Some((mean, lowest)) = p.confidence() {
+                    let text = format!(
+                        "confidence {:.0}% · least sure: \"{}\" {:.0}%",
+                        mean * 100.0,
+                        one_line(lowest.token.trim(), 40),
+                        lowest.logprob.exp() * 100.0
+                    );
+                    body(&text, dim, &mut lines);
+                }
             }
             if let Some(err) = &item.transcription_error {
                 let text = format!("(transcription failed: {})", printable(err));
@@ -132,6 +149,17 @@ pub(super) fn item_lines(item: &ConvItem, theme: &Theme, width: u16) -> Vec<Line
         body(&text, Style::default().fg(theme.log_warning), &mut lines);
     }
     lines
+}
+
+/// One diarized stretch: who, when (seconds into the turn), what.
+fn segment_row(seg: &Segment) -> String {
+    format!(
+        "{} {:.1}–{:.1}s  {}",
+        one_line(seg.speaker.as_deref().unwrap_or("?"), 12),
+        seg.start_s,
+        seg.end_s,
+        printable(&seg.text)
+    )
 }
 
 fn label(item: &ConvItem, theme: &Theme) -> (String, Color) {

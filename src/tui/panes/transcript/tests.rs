@@ -363,3 +363,38 @@ fn y_copies_the_newest_item_or_the_top_one_when_scrolled() {
         PaneReply::Notice("no conversation item to copy yet".into())
     );
 }
+
+#[test]
+fn diarized_segments_and_logprobs_are_shown_under_the_transcript() {
+    let mut s = open_session();
+    user_audio(&mut s, 1_000, "item_u1", json!(null));
+    for (i, (who, text, start, end)) in
+        [("A", "Hi there.", 0.0, 0.8), ("B", "Hello back!", 0.8, 2.0)]
+            .into_iter()
+            .enumerate()
+    {
+        server(
+            &mut s,
+            2_000 + i as u64,
+            json!({"type":"conversation.item.input_audio_transcription.segment","event_id":format!("event_s{i}"),
+                "item_id":"item_u1","content_index":0,"id":format!("seg_{i}"),"speaker":who,"text":text,
+                "start":start,"end":end}),
+        );
+    }
+    server(
+        &mut s,
+        3_000,
+        json!({"type":"conversation.item.input_audio_transcription.completed","event_id":"event_c",
+            "item_id":"item_u1","content_index":0,"transcript":"Hi there. Hello back!",
+            "logprobs":[{"token":"Hi","logprob":-0.01,"bytes":[72,105]},{"token":" back","logprob":-0.9,"bytes":[]}],
+            "usage":{"type":"duration","seconds":2.0}}),
+    );
+    let text = screen_text(&Env::new().draw(&mut TranscriptPane::new(), &s, 120, 40));
+    assert!(text.contains("A 0.0–0.8s  Hi there."), "{text}");
+    assert!(text.contains("B 0.8–2.0s  Hello back!"), "{text}");
+    // exp(mean(-0.01, -0.9)) = 63%; the least sure token is " back" at exp(-0.9) = 41%.
+    assert!(
+        text.contains("confidence 63% · least sure: \"back\" 41%"),
+        "{text}"
+    );
+}
