@@ -61,6 +61,6 @@ mod writer;
 
 pub use error::RecordingError;
 pub use format::{Entry, Header, FORMAT_VERSION, HEADER_EXAMPLE};
-pub use reader::{open_recording, read_recording, Recording};
+pub use reader::{open_recording, open_recording_spooled, read_recording, Recording};
 pub use session_recorder::{fresh_path, SessionRecorder};
 pub use writer::{open_new_recording, RecordingWriter};

@@ -25,7 +25,7 @@ use crossterm::event::EventStream;
 use crate::audio::engine::{AudioEngine, AudioOptions};
 use crate::cli::{AttachArgs, Cli, ConnectArgs, TuiArgs};
 use crate::protocol::Dialect;
-use crate::recording::open_recording;
+use crate::recording::open_recording_spooled;
 use crate::session::{NoticeLevel, PriceTable, Session, SessionOptions};
 use crate::transport::link::setup;
 use crate::transport::signaling::SignalingError;
@@ -155,7 +155,7 @@ pub fn open_app(
     theme: theme::Theme,
     prices: PriceTable,
 ) -> Result<App, String> {
-    let rec = open_recording(path).map_err(|e| e.to_string())?;
+    let rec = open_recording_spooled(path).map_err(|e| e.to_string())?;
     let mut session = Session::new(SessionOptions {
         dialect: rec.header.dialect,
         prices,

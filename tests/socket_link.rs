@@ -341,6 +341,30 @@ fn a_voice_turn_over_the_websocket_sends_and_plays_audio() {
     assert!(deltas.iter().all(|d| b64_len(d, "delta") > 0));
     assert!(!std::fs::read_to_string(&rec).unwrap().contains("@audio:"));
     assert!(wav_peak(&wav) > 1000, "the reply WAV is not silent");
+
+    // `open` reads the audio into the spool, and writing it out again is byte-exact.
+    let spooled = rtconsole::recording::open_recording_spooled(&rec).unwrap();
+    let audio_rows = spooled
+        .entries
+        .iter()
+        .filter(|e| e.raw.contains("\"delta\":\"@audio:") || e.raw.contains("\"audio\":\"@audio:"))
+        .count();
+    assert_eq!(audio_rows, appends.len() + deltas.len());
+    let mut again =
+        rtconsole::recording::RecordingWriter::new(Vec::new(), &spooled.header).unwrap();
+    for e in &spooled.entries {
+        again.write_event(e.t_ms, e.dir, &e.raw).unwrap();
+    }
+    let original = std::fs::read_to_string(&rec).unwrap();
+    let rewritten = String::from_utf8(again.into_inner()).unwrap();
+    let events = |s: &str| -> Vec<String> {
+        s.lines()
+            .skip(1)
+            .filter(|l| !l.contains("\"dir\":\"local\""))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(events(&rewritten), events(&original));
 }
 
 #[test]

@@ -153,6 +153,21 @@ pub fn extract(raw: &str, key: &str) -> Option<(String, Vec<u8>)> {
     Some((out, bytes))
 }
 
+/// An event with its audio payload (an audio delta's `delta`, an append's `audio`)
+/// moved to the spool; any other message as it is. For recordings read back whole.
+pub fn spool_event(raw: String) -> String {
+    let key = if raw.contains("\"response.output_audio.delta\"")
+        || raw.contains("\"response.audio.delta\"")
+    {
+        "delta"
+    } else if raw.contains("\"input_audio_buffer.append\"") {
+        "audio"
+    } else {
+        return raw;
+    };
+    extract(&raw, key).map_or(raw, |(cut, _)| cut)
+}
+
 /// The byte range of the contents of `"key": "…"` in `raw`, when the value is a
 /// string without escapes (base64 never has any).
 fn string_field(raw: &str, key: &str) -> Option<(usize, usize)> {

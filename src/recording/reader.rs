@@ -24,7 +24,20 @@ pub fn open_recording(path: impl AsRef<Path>) -> Result<Recording, RecordingErro
         path: path.to_path_buf(),
         cause,
     })?;
-    read_named(BufReader::new(file), path)
+    read_named(BufReader::new(file), path, false)
+}
+
+/// Like [`open_recording`], but the audio inside events (a socket session's deltas
+/// and appends, ~460 MB of base64 an hour) goes to the audio spool as it is read, so
+/// browsing a long recording does not hold it in memory. Writing such a recording
+/// again puts the audio back; replaying one to a server wants [`open_recording`].
+pub fn open_recording_spooled(path: impl AsRef<Path>) -> Result<Recording, RecordingError> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|cause| RecordingError::Io {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    read_named(BufReader::new(file), path, true)
 }
 
 /// Reads a recording from a stream (errors name it `<input>`).
@@ -32,10 +45,14 @@ pub fn open_recording(path: impl AsRef<Path>) -> Result<Recording, RecordingErro
 /// Only a missing or broken header is an error. A broken event line, including the
 /// partial last line a crash leaves, is skipped with a warning and the rest is read.
 pub fn read_recording<R: BufRead>(r: R) -> Result<Recording, RecordingError> {
-    read_named(r, Path::new("<input>"))
+    read_named(r, Path::new("<input>"), false)
 }
 
-fn read_named<R: BufRead>(mut r: R, path: &Path) -> Result<Recording, RecordingError> {
+fn read_named<R: BufRead>(
+    mut r: R,
+    path: &Path,
+    spool_audio: bool,
+) -> Result<Recording, RecordingError> {
     let mut header: Option<Header> = None;
     let mut entries = Vec::new();
     let mut warnings = Vec::new();
@@ -67,8 +84,11 @@ fn read_named<R: BufRead>(mut r: R, path: &Path) -> Result<Recording, RecordingE
             continue;
         }
         match parse_entry(bytes) {
-            Ok((entry, note)) => {
+            Ok((mut entry, note)) => {
                 warnings.extend(note.map(|n| format!("line {line_no}: {n}")));
+                if spool_audio {
+                    entry.raw = super::audio_spool::spool_event(entry.raw);
+                }
                 entries.push(entry);
             }
             Err(_) if !terminated => warnings.push(format!(
