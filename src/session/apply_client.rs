@@ -59,6 +59,9 @@ fn client_summary(v: &Value) -> String {
                 }
             }
         }
+        "input_audio_buffer.append" => {
+            super::summary::audio_size(str_at(v, &["audio"]).unwrap_or(""))
+        }
         "conversation.item.retrieve" | "conversation.item.delete" => {
             str_at(v, &["item_id"]).unwrap_or("").to_string()
         }
@@ -83,10 +86,6 @@ fn client_summary(v: &Value) -> String {
             }
             None => String::new(),
         },
-        "input_audio_buffer.append" => format!(
-            "{} bytes base64",
-            str_at(v, &["audio"]).map(str::len).unwrap_or(0)
-        ),
         _ => String::new(),
     }
 }
@@ -238,7 +237,6 @@ impl Session {
             at_ms: at,
             dir: Direction::Client,
             kind: EntryKind::Event,
-            type_name,
             beta: false,
             summary,
             raw: logged,
@@ -246,7 +244,10 @@ impl Session {
             item_id,
             call_id,
             help: None,
-            delta_of: None,
+            // A microphone streams 25 appends a second: consecutive ones share a row.
+            delta_of: (type_name == "input_audio_buffer.append")
+                .then(|| ("input_audio_buffer".to_string(), 0)),
+            type_name,
         });
         notice
     }
