@@ -25,6 +25,8 @@ mod tools;
 mod transcription;
 mod walk;
 
+pub use transcription::MODELS as TRANSCRIPTION_MODELS;
+
 use std::fmt;
 
 use serde_json::Value;

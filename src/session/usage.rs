@@ -183,17 +183,8 @@ impl Default for PriceTable {
     }
 }
 
-/// `audio.input.transcription.model` values (protocol.md §9).
-pub const TRANSCRIPTION_MODELS: &[&str] = &[
-    "whisper-1",
-    "gpt-4o-transcribe",
-    "gpt-4o-mini-transcribe",
-    "gpt-4o-mini-transcribe-2025-12-15",
-    "gpt-4o-transcribe-diarize",
-    "gpt-transcribe",
-    "gpt-live-transcribe",
-    "gpt-realtime-whisper",
-];
+/// `audio.input.transcription.model` values (protocol.md §9), as validation knows them.
+pub use crate::protocol::validate::TRANSCRIPTION_MODELS;
 
 impl PriceTable {
     /// The prices of exactly this model, or of the model it is a snapshot of.

@@ -8,7 +8,8 @@ use super::report::{key, show};
 use super::suggest::closest;
 use super::Problem;
 
-pub(crate) const MODELS: &[&str] = &[
+/// Every transcription model the API names (protocol.md §9, December 2026).
+pub const MODELS: &[&str] = &[
     "whisper-1",
     "gpt-4o-transcribe",
     "gpt-4o-mini-transcribe",
