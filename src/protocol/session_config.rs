@@ -202,6 +202,17 @@ impl SessionConfig {
         }
     }
 
+    /// The session says input transcription is off (`transcription: null`).
+    pub fn transcription_off(&self) -> bool {
+        matches!(
+            self.audio
+                .as_ref()
+                .and_then(|a| a.input.as_ref())
+                .map(|i| &i.transcription),
+            Some(Some(None))
+        )
+    }
+
     pub fn turn_detection(&self) -> Option<Option<&TurnDetection>> {
         let td = self
             .audio

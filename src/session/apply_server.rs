@@ -208,6 +208,24 @@ impl Session {
                     None => Placement::End,
                 };
                 self.conversation.upsert(&i.item, placement, at);
+                // With transcription off no transcript will come: say so, not "transcribing".
+                if self
+                    .config
+                    .effective
+                    .as_ref()
+                    .is_some_and(|s| s.transcription_off())
+                {
+                    if let Some(item) = i
+                        .item
+                        .id
+                        .as_deref()
+                        .and_then(|id| self.conversation.get_mut(id))
+                    {
+                        item.parts
+                            .iter_mut()
+                            .for_each(|p| p.transcript_pending = false);
+                    }
+                }
                 if i.item.kind == ItemType::FunctionCallOutput {
                     if let Some(c) = &i.item.call_id {
                         self.responses.call_answered(c);

@@ -189,6 +189,10 @@ pub enum Placement<'a> {
 }
 
 impl Conversation {
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut ConvItem> {
+        self.items.get_mut(id)
+    }
+
     pub fn get(&self, id: &str) -> Option<&ConvItem> {
         self.items.get(id)
     }

@@ -398,3 +398,18 @@ fn diarized_segments_and_logprobs_are_shown_under_the_transcript() {
         "{text}"
     );
 }
+
+#[test]
+fn with_transcription_off_a_spoken_turn_is_not_said_to_be_transcribing() {
+    let mut s = open_session();
+    server(
+        &mut s,
+        500,
+        json!({"type":"session.updated","event_id":"event_u","session":{"type":"realtime",
+            "audio":{"input":{"transcription":null}}}}),
+    );
+    user_audio(&mut s, 1_000, "item_u1", json!(null));
+    let text = screen_text(&Env::new().draw(&mut TranscriptPane::new(), &s, 120, 40));
+    assert!(text.contains("(audio, no transcript)"), "{text}");
+    assert!(!text.contains("(transcribing…)"), "{text}");
+}
