@@ -15,10 +15,10 @@ const SCRIPT: &str = concat!(
 );
 
 /// How to get aiortc, said whenever it is missing.
-pub const INSTALL_HINT: &str = "aiortc is missing: run `bash .ci/run` once (it creates the venv \
-~/.cache/rtconsole/peers-venv with aiortc from PyPI), or `python3 -m venv ~/.cache/rtconsole/peers-venv && \
-~/.cache/rtconsole/peers-venv/bin/pip install aiortc`, or point RTCONSOLE_PEERS_PYTHON at a python \
-that has aiortc";
+pub const INSTALL_HINT: &str = "aiortc or websockets is missing: run `bash .ci/run` once (it creates the venv \
+~/.cache/rtconsole/peers-venv with aiortc and websockets from PyPI), or `python3 -m venv ~/.cache/rtconsole/peers-venv && \
+~/.cache/rtconsole/peers-venv/bin/pip install aiortc websockets`, or point RTCONSOLE_PEERS_PYTHON at a python \
+that has both";
 
 /// The python that has aiortc: `$RTCONSOLE_PEERS_PYTHON`, else the venv `.ci/run` makes,
 /// else `python3` from PATH.
