@@ -185,6 +185,12 @@ fn a_run_killed_at_any_moment_leaves_a_recording_that_opens_and_replays() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // The moments count from when the recording exists: before that there is
+        // nothing to lose, and a loaded machine can take longer than a moment to get there.
+        let started = std::time::Instant::now();
+        while !rec.exists() && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         std::thread::sleep(Duration::from_millis(20 + moment));
         child.kill().unwrap(); // SIGKILL: no handler runs.
         child.wait().unwrap();

@@ -111,12 +111,25 @@ async fn refuse_beta(mut socket: WebSocket) {
     close(&mut socket, 4000, "beta_api_shape_disabled").await;
 }
 
+/// Sends a close frame and waits (briefly) for the client's, as the closing
+/// handshake asks: dropping the socket at once resets a client still writing, and
+/// the reset can overtake the close frame it has not read yet.
 async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     let frame = CloseFrame {
         code,
         reason: reason.to_string().into(),
     };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while let Some(Ok(msg)) = socket.recv().await {
+            if matches!(msg, Message::Close(_)) {
+                return;
+            }
+        }
+    })
+    .await;
 }
 
 /// The sideband: every server event of the call out, client events in.

@@ -42,6 +42,10 @@ pub(super) async fn live(
     let mut audio = if sideband { None } else { start_audio(d) };
     let playback = d.audio.as_ref().map(|a| a.playback.clone());
     let speed = d.options.playout_speed.max(1);
+    // The microphone waits in its channel until the session exists: a server that
+    // refuses the socket (the beta shape) closes it, and writes racing that close
+    // turn its close frame into a connection reset.
+    let mut session_up = false;
     let mut reported = false;
     let breakdown_by = tokio::time::sleep(Duration::from_secs(3));
     tokio::pin!(breakdown_by);
@@ -57,7 +61,9 @@ pub(super) async fn live(
                     if let Some(a) = audio.as_mut() {
                         raw = a.on_server(raw);
                     }
-                    let first = !reported && is_session_created(&raw);
+                    let created = is_session_created(&raw);
+                    session_up |= created;
+                    let first = !reported && created;
                     d.input(Input::Server { at_ms: at as u64, raw }).await;
                     if first {
                         breakdown.session_created_ms = Some(at);
@@ -83,7 +89,7 @@ pub(super) async fn live(
                     reason: "the server dropped the WebSocket without a close frame".into(),
                 } },
             },
-            packet = next_packet(&mut audio) => match packet {
+            packet = next_packet(&mut audio), if session_up => match packet {
                 Some(p) => {
                     let appends = audio.as_mut().map(|a| a.up.push_packet(&p)).unwrap_or_default();
                     for append in appends {
