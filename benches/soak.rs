@@ -130,4 +130,14 @@ fn main() {
         "soak: frame time at 60 min ÷ at 10 min = {ratio:.2} (target ≤ 1.2): {}",
         if ratio <= 1.2 { "met" } else { "NOT met" }
     );
+    let held = app.session.log().footprint();
+    let mb = |b: usize| b as f64 / 1e6;
+    println!(
+        "soak: the log holds {:.1} MB: entries {:.1}, rows {:.1}, text deflated {:.1} + open {:.1}",
+        mb(held.entries + held.rows + held.text_sealed + held.text_open),
+        mb(held.entries),
+        mb(held.rows),
+        mb(held.text_sealed),
+        mb(held.text_open)
+    );
 }

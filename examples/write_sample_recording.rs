@@ -37,7 +37,7 @@ fn main() -> std::io::Result<()> {
                 Some("server") => Input::Server { at_ms, raw },
                 _ => Input::SendText { at_ms, text: raw },
             });
-            for e in &s.log().entries()[written..] {
+            for e in s.log().iter_from(written) {
                 w.write_event(e.at_ms, e.dir, &e.raw)?;
             }
             written = s.log().len();

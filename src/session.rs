@@ -31,7 +31,7 @@ use crate::protocol::Dialect;
 
 pub use config_diff::{FieldChange, FieldDiff};
 pub use conversation::{ConvItem, Conversation, PartText, Segment, TokenProb};
-pub use event_log::{EntryKind, EventLog, LogEntry, Row};
+pub use event_log::{EntryKind, EntryMeta, EventLog, Footprint, LogEntry, Relation, Row};
 pub use latency::{Turn, TurnTrigger, Turns};
 pub use responses::{PendingCall, ResponseState, Responses};
 pub use shortcuts::ToolSwitch;

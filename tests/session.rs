@@ -226,7 +226,6 @@ fn consecutive_deltas_of_one_part_coalesce_while_raw_events_stay() {
     play(&mut s, "text_turn.jsonl");
     let log = s.log();
     let deltas = log
-        .entries()
         .iter()
         .filter(|e| e.type_name == "response.output_text.delta")
         .count();
@@ -265,7 +264,7 @@ fn an_unknown_event_is_logged_raw_not_dropped() {
         at_ms: 5,
         raw: raw.into(),
     });
-    let e = &s.log().entries()[0];
+    let e = &s.log().get(0).unwrap();
     assert_eq!(e.kind, EntryKind::Unknown);
     assert_eq!(e.type_name, "response.brand_new");
     assert_eq!(e.raw, raw);
@@ -278,7 +277,7 @@ fn a_server_message_that_is_not_json_is_logged_raw() {
         at_ms: 5,
         raw: "\u{1b}[2Jgarbage".into(),
     });
-    let e = &s.log().entries()[0];
+    let e = &s.log().get(0).unwrap();
     assert_eq!(e.kind, EntryKind::Malformed);
     assert_eq!(e.raw, "\u{1b}[2Jgarbage");
     assert!(!e.summary.contains('\u{1b}'));
@@ -297,7 +296,7 @@ fn an_invalid_client_event_is_rejected_with_its_path_and_not_sent() {
         panic!("{fx:?}")
     };
     assert!(error.to_string().contains("session.type"), "{error}");
-    let e = &s.log().entries()[0];
+    let e = &s.log().get(0).unwrap();
     assert_eq!(e.kind, EntryKind::Rejected);
     assert_eq!(e.type_name, "local.rejected");
     assert!(
@@ -337,7 +336,7 @@ fn a_valid_event_is_sent_compact_and_logged_as_sent() {
             text: r#"{"type":"response.create"}"#.into()
         }]
     );
-    let e = &s.log().entries()[0];
+    let e = &s.log().get(0).unwrap();
     assert_eq!(e.raw, r#"{"type":"response.create"}"#);
     assert_eq!(e.at_ms, 7);
 }
@@ -505,7 +504,7 @@ fn an_error_is_explained_and_tied_to_the_client_event_that_caused_it() {
     let err = &s.errors()[0];
     assert_eq!(err.client_event_type.as_deref(), Some("response.create"));
     assert!(err.help.is_some());
-    assert_eq!(s.log().entries()[1].kind, EntryKind::Error);
+    assert_eq!(s.log().get(1).unwrap().kind, EntryKind::Error);
     assert!(matches!(
         &fx[0],
         Effect::Notice {
@@ -535,7 +534,7 @@ fn secrets_in_server_error_messages_never_reach_the_log_summary_or_notice() {
         json!({"type":"error","event_id":"e","error":{"type":"invalid_request_error","code":"invalid_api_key",
         "message":format!("Incorrect API key provided: {key}"),"param":null,"event_id":null}}),
     );
-    assert!(!s.log().entries()[0].summary.contains(key));
+    assert!(!s.log().get(0).unwrap().summary.contains(key));
     assert!(!s.errors()[0].message.contains(key));
     assert!(fx.iter().all(|e| !format!("{e:?}").contains(key)));
 }
@@ -556,7 +555,6 @@ fn a_beta_session_decodes_to_the_same_meaning() {
     assert!(!t[1].1.is_empty());
     assert!(s
         .log()
-        .entries()
         .iter()
         .any(|e| e.beta && e.type_name == "response.output_text.delta"));
     assert!(s
@@ -690,7 +688,7 @@ fn transport_changes_are_logged_as_local_notes_without_secrets() {
             reason: "data channel closed by the server".into(),
         },
     });
-    let log = s.log().entries();
+    let log: Vec<_> = s.log().iter().collect();
     assert_eq!(log.len(), 3);
     assert!(log.iter().all(|e| e.kind == EntryKind::Note));
     assert!(!log[0].raw.contains("FAKEfakeFAKE"), "{}", log[0].raw);
@@ -740,11 +738,7 @@ fn related_events_share_a_response_item_or_call() {
     let mut s = session();
     play(&mut s, "text_turn.jsonl");
     let log = s.log();
-    let done = log
-        .entries()
-        .iter()
-        .find(|e| e.type_name == "response.done")
-        .unwrap();
+    let done = log.iter().find(|e| e.type_name == "response.done").unwrap();
     let related = log.related(done.seq);
     assert!(related.len() > 3);
     assert!(related
@@ -775,16 +769,12 @@ fn a_secret_in_a_sent_event_reaches_the_wire_but_not_the_log() {
         panic!("{fx:?}")
     };
     assert!(text.contains(token), "the server needs the real credential");
-    let e = &s.log().entries()[0];
+    let e = &s.log().get(0).unwrap();
     assert!(!e.raw.contains(token), "{}", e.raw);
 }
 
 fn notes_of(s: &Session, ty: &str) -> usize {
-    s.log()
-        .entries()
-        .iter()
-        .filter(|e| e.type_name == ty)
-        .count()
+    s.log().iter().filter(|e| e.type_name == ty).count()
 }
 
 #[test]
@@ -859,7 +849,7 @@ fn the_connect_breakdown_is_kept_and_logged_as_local_connected() {
         status: TransportStatus::Breakdown(b.clone()),
     });
     assert_eq!(s.connect_breakdown(), Some(&b));
-    let note = s.log().entries().last().unwrap();
+    let note = s.log().last().unwrap();
     assert_eq!(note.type_name, "local.connected");
     let v: serde_json::Value = serde_json::from_str(&note.raw).unwrap();
     assert_eq!(v["channel_open_ms"], json!(42.3));
@@ -921,7 +911,7 @@ fn shortcuts_are_commands_the_core_turns_into_valid_updates() {
         command: Command::UpdateSession(json!({"type": "realtime", "voice": 3})),
     });
     assert!(sent(&fx).is_empty(), "an invalid update is refused: {fx:?}");
-    let refused = s.log().entries().last().unwrap();
+    let refused = s.log().last().unwrap();
     assert_eq!(refused.kind, EntryKind::Rejected);
     assert!(
         refused.summary.starts_with("not sent:"),
@@ -947,7 +937,7 @@ fn a_quiet_server_during_a_response_is_a_stall_warning_once_per_spell() {
         "{fx:?}"
     );
     assert!(quiet(&mut s, 40_000).is_empty(), "once per quiet spell");
-    assert_eq!(s.log().entries().last().unwrap().type_name, "local.stall");
+    assert_eq!(s.log().last().unwrap().type_name, "local.stall");
     // Heard again, then quiet again: a new warning.
     server(
         &mut s,

@@ -100,7 +100,7 @@ fn a_transport_failure_quoting_a_key_shows_it_nowhere() {
     });
     assert!(!format!("{fx:?}").contains(key));
     assert!(matches!(s.phase(), Phase::Failed(r) if !r.contains(key)));
-    assert!(!s.log().entries()[0].raw.contains(key));
+    assert!(!s.log().get(0).unwrap().raw.contains(key));
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn an_mcp_credential_stays_out_of_the_config_diff_the_rejection_note_and_server_
         4,
         json!({"type":"session.updated","event_id":"e","session":{"type":"realtime","tools":[{"type":"mcp","server_label":"x","headers":{"X-Custom-Auth":"hunter2hunter2"},"authorization":secret}]}}),
     );
-    for e in s.log().entries() {
+    for e in s.log().iter() {
         assert!(
             !e.raw.contains(secret) && !e.raw.contains("hunter2hunter2"),
             "{}",
@@ -155,7 +155,7 @@ fn a_secret_at_the_end_of_a_long_message_is_redacted_before_the_summary_cuts_it(
         1,
         json!({"type":"error","event_id":"e","error":{"type":"invalid_request_error","code":null,"message":msg,"param":null,"event_id":null}}),
     );
-    let e = &s.log().entries()[0];
+    let e = &s.log().get(0).unwrap();
     assert!(!e.summary.contains("FAKEfakeFAKE"), "{}", e.summary);
     assert!(!s.errors()[0].message.contains("FAKEfakeFAKE"));
 }

@@ -219,7 +219,6 @@ async fn keys_drive_a_whole_session_against_the_mock() {
     // Every step went through the core: the log holds what was sent and received.
     let log = app.session.log();
     let sent: Vec<_> = log
-        .entries()
         .iter()
         .filter(|e| e.dir == rtconsole::protocol::Direction::Client)
         .map(|e| e.type_name.to_string())

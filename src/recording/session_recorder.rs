@@ -63,9 +63,9 @@ impl SessionRecorder {
         let Some(writer) = self.writer.as_mut() else {
             return Err(io::Error::other("an earlier write to the recording failed"));
         };
-        let entries = session.log().entries();
-        while self.written < entries.len() {
-            if let Err(e) = write_entry(writer, &entries[self.written]) {
+        let log = session.log();
+        while let Some(entry) = log.get(self.written) {
+            if let Err(e) = write_entry(writer, &entry) {
                 self.writer = None;
                 return Err(e);
             }

@@ -2,9 +2,20 @@
 //! order, with its raw text exactly as it went over the wire. A coalesced view
 //! folds consecutive deltas of one content part into a single row with a count,
 //! maintained as entries arrive so a view never rescans history.
+//!
+//! Stored compactly, because a long session logs hundreds of thousands of
+//! events: each entry is a fixed-size slot (ids and type as numbers into shared
+//! tables), and the raw text and summary go to a [`TextStore`] that deflates
+//! what is no longer new. Nothing is dropped: [`EventLog::get`] gives back the
+//! entry as it was pushed, byte for byte.
+
+mod interner;
+mod text_store;
 
 use std::borrow::Cow;
 
+use self::interner::{Id, Ids, Types};
+use self::text_store::{TextRef, TextStore};
 use crate::protocol::error_help::ErrorHelp;
 use crate::protocol::Direction;
 
@@ -25,6 +36,7 @@ pub enum EntryKind {
     Note,
 }
 
+/// One entry, whole: what is pushed, and what [`EventLog::get`] gives back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEntry {
     /// 0-based position in the log; stable for the life of the session.
@@ -50,6 +62,17 @@ pub struct LogEntry {
     pub delta_of: Option<(String, u32)>,
 }
 
+/// What an entry is without its text: cheap to read for every new entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EntryMeta<'a> {
+    pub seq: usize,
+    pub at_ms: u64,
+    pub dir: Direction,
+    pub kind: EntryKind,
+    pub type_name: &'a str,
+    pub beta: bool,
+}
+
 /// One row of the coalesced view: `count` consecutive entries starting at `first`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row {
@@ -58,22 +81,60 @@ pub struct Row {
     pub count: usize,
 }
 
+/// An entry as stored: 56 bytes, its strings elsewhere.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    at_ms: u64,
+    text: TextRef,
+    ty: u32,
+    response_id: Option<Id>,
+    item_id: Option<Id>,
+    call_id: Option<Id>,
+    delta_item: Option<Id>,
+    delta_part: u32,
+    dir: Direction,
+    kind: EntryKind,
+    beta: bool,
+}
+
 #[derive(Debug, Default)]
 pub struct EventLog {
-    entries: Vec<LogEntry>,
+    slots: Vec<Slot>,
     rows: Vec<Row>,
+    text: TextStore,
+    ids: Ids,
+    types: Types,
+    /// Error explanations, by seq (few entries have one).
+    help: Vec<(usize, ErrorHelp)>,
 }
 
 impl EventLog {
-    pub fn push(&mut self, mut entry: LogEntry) -> usize {
-        let seq = self.entries.len();
-        entry.seq = seq;
-        let folds = match (self.rows.last(), self.entries.last()) {
+    pub fn push(&mut self, entry: LogEntry) -> usize {
+        let seq = self.slots.len();
+        let ids = &mut self.ids;
+        let mut id = |s: Option<&str>| s.map(|s| ids.intern(s));
+        let slot = Slot {
+            at_ms: entry.at_ms,
+            text: self.text.push(&entry.raw, &entry.summary),
+            ty: self.types.intern(entry.type_name),
+            response_id: id(entry.response_id.as_deref()),
+            item_id: id(entry.item_id.as_deref()),
+            call_id: id(entry.call_id.as_deref()),
+            delta_item: id(entry.delta_of.as_ref().map(|d| d.0.as_str())),
+            delta_part: entry.delta_of.map_or(0, |d| d.1),
+            dir: entry.dir,
+            kind: entry.kind,
+            beta: entry.beta,
+        };
+        if let Some(h) = entry.help {
+            self.help.push((seq, h));
+        }
+        let folds = match (self.rows.last(), self.slots.last()) {
             (Some(row), Some(prev)) => {
                 row.last + 1 == seq
-                    && entry.delta_of.is_some()
-                    && prev.delta_of == entry.delta_of
-                    && prev.type_name == entry.type_name
+                    && slot.delta_item.is_some()
+                    && (prev.delta_item, prev.delta_part) == (slot.delta_item, slot.delta_part)
+                    && prev.ty == slot.ty
             }
             _ => false,
         };
@@ -88,24 +149,77 @@ impl EventLog {
                 count: 1,
             });
         }
-        self.entries.push(entry);
+        self.slots.push(slot);
         seq
     }
 
-    pub fn entries(&self) -> &[LogEntry] {
-        &self.entries
+    /// The entry at `seq`, whole (its text restored from the store).
+    pub fn get(&self, seq: usize) -> Option<LogEntry> {
+        let s = self.slots.get(seq)?;
+        let name = |id: Option<Id>| id.map(|i| self.ids.name(i).to_string());
+        let (raw, summary) = self.text.with(s.text, |raw, summary| {
+            (raw.to_string(), summary.to_string())
+        });
+        Some(LogEntry {
+            seq,
+            at_ms: s.at_ms,
+            dir: s.dir,
+            kind: s.kind,
+            type_name: self.types.name(s.ty).clone(),
+            beta: s.beta,
+            summary,
+            raw,
+            response_id: name(s.response_id),
+            item_id: name(s.item_id),
+            call_id: name(s.call_id),
+            help: self.help_of(seq).cloned(),
+            delta_of: name(s.delta_item).map(|i| (i, s.delta_part)),
+        })
     }
 
-    pub fn get(&self, seq: usize) -> Option<&LogEntry> {
-        self.entries.get(seq)
+    pub fn last(&self) -> Option<LogEntry> {
+        self.get(self.len().checked_sub(1)?)
+    }
+
+    /// Entries from `start` on, whole, in order.
+    pub fn iter_from(&self, start: usize) -> impl Iterator<Item = LogEntry> + '_ {
+        (start..self.len()).filter_map(|seq| self.get(seq))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = LogEntry> + '_ {
+        self.iter_from(0)
+    }
+
+    /// Type, direction, kind and time of the entry at `seq`, without its text.
+    pub fn meta(&self, seq: usize) -> Option<EntryMeta<'_>> {
+        let s = self.slots.get(seq)?;
+        Some(EntryMeta {
+            seq,
+            at_ms: s.at_ms,
+            dir: s.dir,
+            kind: s.kind,
+            type_name: self.types.name(s.ty),
+            beta: s.beta,
+        })
+    }
+
+    /// The raw text and summary of the entry at `seq`, borrowed for `f` (no copy):
+    /// for scans such as the regex filter.
+    pub fn with_text<T>(&self, seq: usize, f: impl FnOnce(&str, &str) -> T) -> Option<T> {
+        Some(self.text.with(self.slots.get(seq)?.text, f))
+    }
+
+    pub fn help_of(&self, seq: usize) -> Option<&ErrorHelp> {
+        let i = self.help.binary_search_by_key(&seq, |(s, _)| *s).ok()?;
+        Some(&self.help[i].1)
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.slots.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.slots.is_empty()
     }
 
     /// The coalesced view: consecutive deltas of one content part share a row.
@@ -113,20 +227,63 @@ impl EventLog {
         &self.rows
     }
 
+    /// The response, item and call ids of the entry at `seq`, for matching
+    /// related entries with [`EventLog::relates_to`].
+    pub fn relation(&self, seq: usize) -> Option<Relation> {
+        let s = self.slots.get(seq)?;
+        Some(Relation([s.response_id, s.item_id, s.call_id]))
+    }
+
+    /// Whether the entry at `seq` shares a response, item or call id with `rel`.
+    pub fn relates_to(&self, seq: usize, rel: &Relation) -> bool {
+        let Some(s) = self.slots.get(seq) else {
+            return false;
+        };
+        let same = |a: Option<Id>, b: Option<Id>| a.is_some() && a == b;
+        same(s.response_id, rel.0[0]) || same(s.item_id, rel.0[1]) || same(s.call_id, rel.0[2])
+    }
+
     /// Entries related to `seq`: sharing its response, item or call id.
     pub fn related(&self, seq: usize) -> Vec<usize> {
-        let Some(e) = self.entries.get(seq) else {
+        let Some(rel) = self.relation(seq) else {
             return Vec::new();
         };
-        let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
-        self.entries
-            .iter()
-            .filter(|o| {
-                same(&o.response_id, &e.response_id)
-                    || same(&o.item_id, &e.item_id)
-                    || same(&o.call_id, &e.call_id)
-            })
-            .map(|o| o.seq)
+        (0..self.len())
+            .filter(|&o| self.relates_to(o, &rel))
             .collect()
     }
+
+    /// Bytes the log holds, by part, for the soak bench's report.
+    pub fn footprint(&self) -> Footprint {
+        let (text_sealed, text_open) = self.text.held_bytes();
+        Footprint {
+            entries: self.slots.capacity() * std::mem::size_of::<Slot>(),
+            rows: self.rows.capacity() * std::mem::size_of::<Row>(),
+            text_sealed,
+            text_open,
+        }
+    }
 }
+
+/// The ids one entry relates by (see [`EventLog::relation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relation([Option<Id>; 3]);
+
+impl Relation {
+    /// True when there is no id anything could share.
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Option::is_none)
+    }
+}
+
+/// What the log's storage holds, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footprint {
+    pub entries: usize,
+    pub rows: usize,
+    pub text_sealed: usize,
+    pub text_open: usize,
+}
+
+#[cfg(test)]
+mod tests;

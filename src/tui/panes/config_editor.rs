@@ -116,14 +116,14 @@ impl ConfigEditorPane {
     /// user is in the middle of editing.
     fn sync(&mut self, ctx: &PaneCtx) {
         self.read_only = ctx.conn.read_only;
-        let entries = ctx.session.log().entries();
-        let start = self.scanned.min(entries.len());
-        let reported = entries[start..].iter().any(|e| {
+        let log = ctx.session.log();
+        let start = self.scanned.min(log.len());
+        let reported = (start..log.len()).filter_map(|seq| log.meta(seq)).any(|e| {
             e.dir == Direction::Server
                 && e.kind == EntryKind::Event
-                && matches!(&*e.type_name, "session.created" | "session.updated")
+                && matches!(e.type_name, "session.created" | "session.updated")
         });
-        self.scanned = entries.len();
+        self.scanned = log.len();
         let Some(effective) = &ctx.session.config().effective else {
             return;
         };

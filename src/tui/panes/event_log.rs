@@ -34,7 +34,6 @@ use self::prompt::Prompt;
 use self::row::group;
 use self::view::View;
 use crate::session::EventLog;
-use crate::tui::clipboard;
 use crate::tui::pane::{Pane, PaneCtx, PaneReply};
 use crate::tui::text::one_line;
 
@@ -184,15 +183,6 @@ impl EventLogPane {
         PaneReply::Handled
     }
 
-    /// `y`: the selected event, as `s` would save it, to the clipboard (OSC 52).
-    fn copy_selected(&self, log: &EventLog) -> PaneReply {
-        let Some(e) = self.selected_seq().and_then(|s| log.get(s)) else {
-            return PaneReply::Notice("no event selected to copy".into());
-        };
-        let (text, _) = save::pretty(e);
-        PaneReply::Notice(clipboard::copy(&text, &format!("event #{}", e.seq)))
-    }
-
     fn toggle_related(&mut self, log: &EventLog) -> PaneReply {
         if self.filter.related.take().is_none() {
             let Some(first) = self.selected else {
@@ -212,40 +202,6 @@ impl EventLogPane {
         }
         self.refilter(log);
         PaneReply::Handled
-    }
-
-    fn save_selected(&self, log: &EventLog) -> PaneReply {
-        let Some(e) = self.selected_seq().and_then(|s| log.get(s)) else {
-            return PaneReply::Notice("no event selected to save".into());
-        };
-        PaneReply::Notice(match save::save_event(&self.save_dir, e) {
-            Ok(path) => format!("saved event #{} to {}", e.seq, path.display()),
-            Err(err) => format!(
-                "could not save event #{}: {err}; check that {} is a writable directory",
-                e.seq,
-                self.save_dir.display()
-            ),
-        })
-    }
-
-    fn save_all(&self, ctx: &PaneCtx) -> PaneReply {
-        let log = ctx.session.log();
-        if log.is_empty() {
-            return PaneReply::Notice("the log is empty: nothing to save yet".into());
-        }
-        let header = save::header(ctx.session, ctx.conn);
-        PaneReply::Notice(match save::save_log(&self.save_dir, log, &header) {
-            Ok(path) => format!(
-                "saved the log ({} events) to {}; open it with `rtconsole open {}`",
-                group(log.len()),
-                path.display(),
-                path.display()
-            ),
-            Err(err) => format!(
-                "could not save the log: {err}; check that {} is a writable directory",
-                self.save_dir.display()
-            ),
-        })
     }
 
     fn render_list(&mut self, f: &mut Frame, area: Rect, ctx: &PaneCtx) {
@@ -270,7 +226,7 @@ impl EventLogPane {
 
         let prompt_h = self.prompt.as_ref().map_or(0, Prompt::height);
         let selected = self.selected.and_then(|s| log.get(s));
-        let footer = self.footer.lines(selected, width, theme);
+        let footer = self.footer.lines(selected.as_ref(), width, theme);
         // The list keeps at least one line; the footer gives way first.
         let room = inner.height.saturating_sub(prompt_h).saturating_sub(1);
         let footer_h = (footer.len() as u16).min(room);
@@ -318,9 +274,15 @@ impl EventLogPane {
             let end = (self.top + h).min(len);
             for (i, pos) in (self.top..end).enumerate() {
                 let r = &rows[self.view.row(pos)];
-                let e = &log.entries()[r.first];
+                // Only the summary is read: a row never needs the raw text.
+                let Some(line) = log.meta(r.first).and_then(|e| {
+                    log.with_text(r.first, |_, summary| {
+                        row::line(&e, summary, r, width, theme)
+                    })
+                }) else {
+                    continue;
+                };
                 let y = list.y + i as u16;
-                let line = row::line(e, r, width, theme);
                 f.buffer_mut().set_line(list.x, y, &line, list.width);
                 if pos == self.sel {
                     let at = Rect {

@@ -147,12 +147,12 @@ struct VadScan {
 
 impl VadScan {
     fn update(&mut self, ctx: &PaneCtx) {
-        let entries = ctx.session.log().entries();
-        if entries.len() < self.scanned {
+        let log = ctx.session.log();
+        if log.len() < self.scanned {
             // A different session (a recording reopened): start over.
             *self = VadScan::default();
         }
-        for e in &entries[self.scanned..] {
+        for e in (self.scanned..log.len()).filter_map(|seq| log.meta(seq)) {
             if e.dir != Direction::Server {
                 continue;
             }
@@ -164,7 +164,7 @@ impl VadScan {
                 self.speaking = false;
             }
         }
-        self.scanned = entries.len();
+        self.scanned = log.len();
     }
 }
 

@@ -130,7 +130,7 @@ impl Detail {
             self.laid = Some(Laid {
                 seq: self.seq,
                 width,
-                lines: lay_out(e, &row, width),
+                lines: lay_out(&e, &row, width),
             });
         }
         let lines = &self.laid.as_ref().expect("laid out above").lines;
@@ -160,7 +160,7 @@ impl Detail {
             .map(|runs| {
                 Line::from(
                     runs.iter()
-                        .map(|(role, text)| Span::styled(text.clone(), style(*role, e, theme)))
+                        .map(|(role, text)| Span::styled(text.clone(), style(*role, &e, theme)))
                         .collect::<Vec<_>>(),
                 )
             })

@@ -4,47 +4,35 @@
 use regex::Regex;
 
 use crate::protocol::Direction;
-use crate::session::{EventLog, LogEntry};
+use crate::session::{EventLog, Relation};
 use crate::tui::text::one_line;
 
-/// The event the related filter is about, with the ids that relate others to it.
-/// The ids are copied so new entries can be checked without asking the log to
-/// rescan everything.
+/// The event the related filter is about, with the ids that relate others to it,
+/// so new entries are checked without asking the log to rescan everything.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Anchor {
     pub seq: usize,
     /// The anchor's whole row (a run of coalesced deltas) counts as related.
     pub first: usize,
     pub last: usize,
-    response_id: Option<String>,
-    item_id: Option<String>,
-    call_id: Option<String>,
+    relation: Relation,
 }
 
 impl Anchor {
     /// `None` when the event has no id anything could share.
     pub fn new(log: &EventLog, first: usize, last: usize) -> Option<Anchor> {
-        let e = log.get(first)?;
-        if e.response_id.is_none() && e.item_id.is_none() && e.call_id.is_none() {
-            return None;
-        }
+        let relation = log.relation(first).filter(|r| !r.is_empty())?;
         Some(Anchor {
             seq: first,
             first,
             last,
-            response_id: e.response_id.clone(),
-            item_id: e.item_id.clone(),
-            call_id: e.call_id.clone(),
+            relation,
         })
     }
 
     /// The same rule as [`EventLog::related`], for one entry.
-    pub fn relates(&self, e: &LogEntry) -> bool {
-        let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
-        (self.first..=self.last).contains(&e.seq)
-            || same(&e.response_id, &self.response_id)
-            || same(&e.item_id, &self.item_id)
-            || same(&e.call_id, &self.call_id)
+    pub fn relates(&self, log: &EventLog, seq: usize) -> bool {
+        (self.first..=self.last).contains(&seq) || log.relates_to(seq, &self.relation)
     }
 }
 
@@ -62,7 +50,11 @@ impl Filter {
     }
 
     /// Every criterion but "related", which a rebuild answers from the log's index.
-    pub fn matches_unrelated(&self, e: &LogEntry) -> bool {
+    /// The entry's text is read only when a regex needs it.
+    pub fn matches_unrelated(&self, log: &EventLog, seq: usize) -> bool {
+        let Some(e) = log.meta(seq) else {
+            return false;
+        };
         if self.ty.as_deref().is_some_and(|t| e.type_name != t) {
             return false;
         }
@@ -70,13 +62,19 @@ impl Filter {
             return false;
         }
         match &self.regex {
-            Some(re) => re.is_match(&e.type_name) || re.is_match(&e.summary) || re.is_match(&e.raw),
+            Some(re) => {
+                re.is_match(e.type_name)
+                    || log
+                        .with_text(seq, |raw, summary| re.is_match(summary) || re.is_match(raw))
+                        .unwrap_or(false)
+            }
             None => true,
         }
     }
 
-    pub fn matches(&self, e: &LogEntry) -> bool {
-        self.related.as_ref().is_none_or(|a| a.relates(e)) && self.matches_unrelated(e)
+    pub fn matches(&self, log: &EventLog, seq: usize) -> bool {
+        self.related.as_ref().is_none_or(|a| a.relates(log, seq))
+            && self.matches_unrelated(log, seq)
     }
 
     /// `type=response.done dir=server related=#12 /delta/`, safe to print.

@@ -5,7 +5,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::protocol::Direction;
-use crate::session::{EntryKind, LogEntry, Row};
+use crate::session::{EntryKind, EntryMeta, Row};
 use crate::tui::text::one_line;
 use crate::tui::theme::Theme;
 
@@ -60,8 +60,15 @@ fn type_width(width: usize) -> usize {
     (width.saturating_sub(PREFIX) * 5 / 12).clamp(12, 36)
 }
 
-/// The line for one row, `width` cells wide at most. `e` is the row's first entry.
-pub(super) fn line(e: &LogEntry, row: &Row, width: usize, theme: &Theme) -> Line<'static> {
+/// The line for one row, `width` cells wide at most. `e` is the row's first
+/// entry and `summary` its summary.
+pub(super) fn line(
+    e: &EntryMeta,
+    summary: &str,
+    row: &Row,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
     let dir_style = direction_style(e.dir, theme);
     let marked = kind_style(e.kind, theme);
     let text_style = marked.unwrap_or(Style::default().fg(theme.text));
@@ -71,7 +78,7 @@ pub(super) fn line(e: &LogEntry, row: &Row, width: usize, theme: &Theme) -> Line
         None => dir_style,
     };
     let tw = type_width(width);
-    let ty = one_line(&e.type_name, tw);
+    let ty = one_line(e.type_name, tw);
     let mut spans = vec![
         Span::styled(e.dir.arrow(), marked.unwrap_or(dir_style)),
         Span::raw(" "),
@@ -96,12 +103,12 @@ pub(super) fn line(e: &LogEntry, row: &Row, width: usize, theme: &Theme) -> Line
     }
     // The core's summary of a rejected event says "not sent"; say it even if it
     // ever stops doing so, because an unsent event must never look sent.
-    if e.kind == EntryKind::Rejected && !e.summary.starts_with("not sent") {
+    if e.kind == EntryKind::Rejected && !summary.starts_with("not sent") {
         let tag = "not sent: ";
         room = room.saturating_sub(tag.len());
         spans.push(Span::styled(tag, text_style.add_modifier(Modifier::BOLD)));
     }
-    spans.push(Span::styled(one_line(&e.summary, room), text_style));
+    spans.push(Span::styled(one_line(summary, room), text_style));
     Line::from(spans)
 }
 

@@ -1,5 +1,5 @@
 //! `s` and `S`: the selected event as a pretty JSON file, the whole log as a
-//! recording that `rtconsole open` reads back. Files are created, never
+//! recording that `rtconsole open` reads back; `y`: the event to the clipboard. Files are created, never
 //! overwritten: a name that is taken gets the next free number.
 
 use std::fs::{self, File, OpenOptions};
@@ -9,10 +9,13 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
+use super::row::group;
+use super::EventLogPane;
 use crate::protocol::Direction;
 use crate::recording::{Header, RecordingWriter};
 use crate::session::{EventLog, LogEntry, Session};
-use crate::tui::pane::ConnInfo;
+use crate::tui::clipboard;
+use crate::tui::pane::{ConnInfo, PaneCtx, PaneReply};
 
 /// How many numbered names to try before giving up on a crowded directory.
 const MAX_ATTEMPTS: usize = 10_000;
@@ -91,7 +94,7 @@ pub(super) fn header(session: &Session, conn: &ConnInfo) -> Header {
 pub(super) fn save_log(dir: &Path, log: &EventLog, header: &Header) -> io::Result<PathBuf> {
     let (path, file) = create_new(dir, |n| format!("rtconsole-log-{n}.jsonl"))?;
     let mut w = RecordingWriter::new(file, header)?;
-    for e in log.entries() {
+    for e in log.iter() {
         match e.dir {
             // A note replays as a note only when stored as a `local.` object.
             Direction::Local => match serde_json::from_str::<Value>(&e.raw) {
@@ -107,4 +110,50 @@ pub(super) fn save_log(dir: &Path, log: &EventLog, header: &Header) -> io::Resul
         }
     }
     Ok(path)
+}
+
+/// The pane's `s`, `S` and `y`.
+impl EventLogPane {
+    /// `y`: the selected event, as `s` would save it, to the clipboard (OSC 52).
+    pub(super) fn copy_selected(&self, log: &EventLog) -> PaneReply {
+        let Some(e) = self.selected_seq().and_then(|s| log.get(s)) else {
+            return PaneReply::Notice("no event selected to copy".into());
+        };
+        let (text, _) = pretty(&e);
+        PaneReply::Notice(clipboard::copy(&text, &format!("event #{}", e.seq)))
+    }
+
+    pub(super) fn save_selected(&self, log: &EventLog) -> PaneReply {
+        let Some(e) = self.selected_seq().and_then(|s| log.get(s)) else {
+            return PaneReply::Notice("no event selected to save".into());
+        };
+        PaneReply::Notice(match save_event(&self.save_dir, &e) {
+            Ok(path) => format!("saved event #{} to {}", e.seq, path.display()),
+            Err(err) => format!(
+                "could not save event #{}: {err}; check that {} is a writable directory",
+                e.seq,
+                self.save_dir.display()
+            ),
+        })
+    }
+
+    pub(super) fn save_all(&self, ctx: &PaneCtx) -> PaneReply {
+        let log = ctx.session.log();
+        if log.is_empty() {
+            return PaneReply::Notice("the log is empty: nothing to save yet".into());
+        }
+        let header = header(ctx.session, ctx.conn);
+        PaneReply::Notice(match save_log(&self.save_dir, log, &header) {
+            Ok(path) => format!(
+                "saved the log ({} events) to {}; open it with `rtconsole open {}`",
+                group(log.len()),
+                path.display(),
+                path.display()
+            ),
+            Err(err) => format!(
+                "could not save the log: {err}; check that {} is a writable directory",
+                self.save_dir.display()
+            ),
+        })
+    }
 }

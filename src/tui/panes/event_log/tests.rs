@@ -225,12 +225,7 @@ fn select(pane: &mut EventLogPane, s: &Session, seq: usize) {
 }
 
 fn first_of(s: &Session, pred: impl Fn(&crate::session::LogEntry) -> bool) -> usize {
-    s.log()
-        .entries()
-        .iter()
-        .find(|e| pred(e))
-        .expect("entry")
-        .seq
+    s.log().iter().find(|e| pred(e)).expect("entry").seq
 }
 
 /// 100,000 events, fed as fast as the core takes them: small server events on

@@ -63,7 +63,6 @@ impl View {
             return;
         }
         let rows = log.rows();
-        let entries = log.entries();
         let mut shown_rows = Vec::new();
         let mut shown = 0;
         match &filter.related {
@@ -78,7 +77,7 @@ impl View {
                     if shown_rows.last() == Some(&r) {
                         continue;
                     }
-                    if filter.matches_unrelated(&entries[seq]) {
+                    if filter.matches_unrelated(log, seq) {
                         shown_rows.push(r);
                         shown += rows[r].count;
                     }
@@ -86,10 +85,7 @@ impl View {
             }
             None => {
                 for (r, row) in rows.iter().enumerate() {
-                    if entries[row.first..=row.last]
-                        .iter()
-                        .any(|e| filter.matches(e))
-                    {
+                    if (row.first..=row.last).any(|seq| filter.matches(log, seq)) {
                         shown_rows.push(r);
                         shown += row.count;
                     }
@@ -111,7 +107,6 @@ impl View {
             return;
         };
         let rows = log.rows();
-        let entries = log.entries();
         // Start at the row of the first new entry: the last row seen may have
         // grown as deltas coalesced into it, and then only its new part is checked.
         let start = row_of(rows, self.scanned);
@@ -119,7 +114,7 @@ impl View {
             let from = row.first.max(self.scanned);
             if shown_rows.last() == Some(&r) {
                 self.shown += row.last + 1 - from;
-            } else if entries[from..=row.last].iter().any(|e| filter.matches(e)) {
+            } else if (from..=row.last).any(|seq| filter.matches(log, seq)) {
                 shown_rows.push(r);
                 self.shown += row.count;
             }

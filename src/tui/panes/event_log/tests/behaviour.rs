@@ -102,7 +102,6 @@ fn saving_writes_files_that_read_back() {
     }
     let shape = |s: &Session| -> Vec<(Direction, EntryKind, String, u64)> {
         s.log()
-            .entries()
             .iter()
             .map(|e| (e.dir, e.kind, e.type_name.to_string(), e.at_ms))
             .collect()

@@ -225,3 +225,39 @@ fn the_pane_updates_its_filtered_view_as_events_arrive() {
         screen(&t)
     );
 }
+
+#[test]
+fn filters_and_the_detail_view_reach_events_whose_text_was_sealed() {
+    // Enough events that the oldest ones' text has been deflated by the log.
+    let mut s = demo();
+    for i in 0..3_000 {
+        let mut d = delta(ITEM, 1, &format!("w{i} "));
+        d["event_id"] = json!(format!("event_soak{i}"));
+        server(&mut s, 2_000 + i, d);
+    }
+    assert!(s.log().footprint().text_sealed > 0, "no text was sealed");
+    let mut p = pane();
+    press(&mut p, &s, KeyCode::Char('/'));
+    // In raw only, and only in the demo's opening events.
+    type_text(&mut p, &s, "conv_rQOs");
+    press(&mut p, &s, KeyCode::Enter);
+    let t = draw(&mut p, &s, 80, 24);
+    assert!(
+        screen(&t).contains("2 of 3,026 shown [/conv_rQOs/]"),
+        "{}",
+        screen(&t)
+    );
+    press(&mut p, &s, KeyCode::Char('c'));
+    // The row's first delta (sealed) and, stepped to, its last (not yet sealed).
+    press(&mut p, &s, KeyCode::End);
+    press(&mut p, &s, KeyCode::Enter);
+    let text = screen(&draw(&mut p, &s, 120, 40));
+    assert!(text.contains("event_soak0\""), "{text}");
+    assert!(text.contains("delta 1 of 3,000 in this row"), "{text}");
+    for _ in 0..2_999 {
+        press(&mut p, &s, KeyCode::Right);
+    }
+    let text = screen(&draw(&mut p, &s, 120, 40));
+    assert!(text.contains("event_soak2999\""), "{text}");
+    assert!(text.contains("delta 3,000 of 3,000 in this row"), "{text}");
+}
