@@ -6,6 +6,7 @@
 //! user wants to send, transport changes and ticks; it answers with what to do.
 
 mod apply_client;
+mod apply_local;
 mod apply_server;
 pub mod config_diff;
 pub mod conversation;
