@@ -32,6 +32,7 @@ fn connect_args() -> ConnectArgs {
         instructions: None,
         session: None,
         open_timeout: Duration::from_secs(15),
+        http_timeout: Duration::from_secs(20),
         scenario: None,
         seed: Some(7),
         stall_after: Duration::from_secs(15),

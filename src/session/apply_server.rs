@@ -257,9 +257,15 @@ impl Session {
             E::SpeechStarted(_) => self.turns.speech_started(at),
             E::SpeechStopped(_) => self.turns.speech_stopped(at),
             E::InputAudioTimeoutTriggered(_) => {}
-            E::OutputAudioStarted(b) => self.turns.audio_started(b.response_id.as_deref(), at),
-            E::OutputAudioStopped(_) => {}
-            E::OutputAudioCleared(_) => fx.push(Effect::FlushPlayback),
+            E::OutputAudioStarted(b) => {
+                self.turns.audio_started(b.response_id.as_deref(), at);
+                self.stall.audio_started(b.response_id.as_deref(), at);
+            }
+            E::OutputAudioStopped(_) => self.stall.audio_ended(),
+            E::OutputAudioCleared(_) => {
+                self.stall.audio_ended();
+                fx.push(Effect::FlushPlayback);
+            }
             E::ResponseCreated(r) => {
                 self.responses.created(&r.response, at);
                 self.turns.response_created(&r.response.id, at);
@@ -393,6 +399,7 @@ impl Session {
                 // recording) gets one every STATS_LOG_EVERY_MS, enough to see a
                 // trend without a row every other second.
                 self.stats = s;
+                self.check_audio_stall(at, fx);
                 let due = self
                     .stats_logged_at
                     .is_none_or(|last| at.saturating_sub(last) >= STATS_LOG_EVERY_MS);
@@ -424,7 +431,13 @@ impl Session {
                         "the session expired: {} Start a new session; sessions last at most 60 minutes.",
                         e.message
                     ),
-                    _ => reason,
+                    _ => match self.responses.active() {
+                        Some(r) => format!(
+                            "{reason}; response {} was in progress and is cut short",
+                            r.id
+                        ),
+                        None => reason,
+                    },
                 };
                 let r = redact(reason);
                 (

@@ -48,8 +48,27 @@ pub enum SignalingError {
     Expired { what: &'static str, message: String },
     #[error("{what} was refused with beta_api_shape_disabled: {message}\nfix: the beta API was shut down; drop --dialect beta to use the GA endpoints (/realtime/client_secrets, /realtime/calls)")]
     BetaDisabled { what: &'static str, message: String },
-    #[error("{what} was refused with 429 ({message})\nfix: you are out of quota or rate limited; check billing and limits at https://platform.openai.com/settings/organization/limits, then retry")]
-    RateLimited { what: &'static str, message: String },
+    #[error("{what} was refused with 403 Forbidden: {message}\nfix: the key is valid but may not use this: check the project's permissions and model access (a restricted key, a project without Realtime access, an unsupported region)")]
+    Forbidden { what: &'static str, message: String },
+    #[error("{what} got 404 Not Found{}: {message}\nfix: check --base-url (it ends in /v1, e.g. {DEFAULT_BASE_URL}) and --model", from_url(url))]
+    NotFound {
+        what: &'static str,
+        url: String,
+        message: String,
+    },
+    #[error("{what} was refused with 429 ({message}); {}\nfix: you are out of quota or rate limited; check billing and limits at https://platform.openai.com/settings/organization/limits", retry_text(*.retry_after_secs))]
+    RateLimited {
+        what: &'static str,
+        message: String,
+        retry_after_secs: Option<u64>,
+    },
+    #[error("{what} failed with {status} (a server-side error): {message}; {}\nfix: not caused by your request; retry (with backoff); if it persists, check https://status.openai.com", retry_text(*.retry_after_secs))]
+    ServerError {
+        what: &'static str,
+        status: u16,
+        message: String,
+        retry_after_secs: Option<u64>,
+    },
     #[error("{what} failed with {status}: {message}")]
     Status {
         what: &'static str,
@@ -62,7 +81,7 @@ pub enum SignalingError {
     Unreachable { url: String, detail: String },
     #[error("TLS with {url} failed: {detail}\nfix: check the system clock and any TLS-intercepting proxy; the server's certificate must be valid")]
     Tls { url: String, detail: String },
-    #[error("{url} timed out after {secs} s\nfix: check the network; the server did not answer")]
+    #[error("{url} timed out after {secs} s: the server accepted the connection but did not answer\nfix: check the network, a proxy or firewall, and the server; --http-timeout sets the wait")]
     Timeout { url: String, secs: u64 },
     #[error("the answer to the SDP offer is not SDP (Content-Type {content_type:?}, body starts {start:?})\nfix: point --base-url at a Realtime API (…/v1), not at a web page or proxy")]
     NotSdp { content_type: String, start: String },
@@ -72,23 +91,47 @@ pub enum SignalingError {
     BadResponse { what: &'static str, detail: String },
 }
 
-const TIMEOUT: Duration = Duration::from_secs(20);
+/// " from URL", or nothing when the URL is not known (the socket handshake).
+fn from_url(url: &str) -> String {
+    if url.is_empty() {
+        String::new()
+    } else {
+        format!(" from {url}")
+    }
+}
+
+/// What the server's `Retry-After` said, as the user reads it.
+fn retry_text(secs: Option<u64>) -> String {
+    match secs {
+        Some(s) => format!("retry after {s} s (the server's Retry-After)"),
+        None => "the server did not say when to retry: wait a minute, then retry".into(),
+    }
+}
+
+/// How long one HTTP request may take; `--http-timeout` changes it.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Signaling {
     http: Client,
     base_url: String,
+    timeout: Duration,
 }
 
 impl Signaling {
     pub fn new(base_url: &str) -> Signaling {
+        Signaling::with_timeout(base_url, DEFAULT_HTTP_TIMEOUT)
+    }
+
+    pub fn with_timeout(base_url: &str, timeout: Duration) -> Signaling {
         let http = Client::builder()
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .user_agent(concat!("rtconsole/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
         Signaling {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
+            timeout,
         }
     }
 
@@ -115,7 +158,7 @@ impl Signaling {
             .json(&body)
             .send()
             .await
-            .map_err(|e| transport_error(&url, e))?;
+            .map_err(|e| self.transport_error(&url, e))?;
         let v = json_body(what, resp).await?;
         parse_secret(what, &v)
     }
@@ -129,7 +172,7 @@ impl Signaling {
             .get(url)
             .send()
             .await
-            .map_err(|e| transport_error(url, e))?;
+            .map_err(|e| self.transport_error(url, e))?;
         let v = json_body(what, resp).await?;
         parse_secret(what, &v)
     }
@@ -202,12 +245,16 @@ impl Signaling {
             .header(AUTHORIZATION, format!("Bearer {api_key}"))
             .send()
             .await
-            .map_err(|e| transport_error(&url, e))?;
+            .map_err(|e| self.transport_error(&url, e))?;
         if resp.status().is_success() {
             Ok(())
         } else {
             Err(status_error("hanging up", resp).await)
         }
+    }
+
+    fn transport_error(&self, url: &str, e: reqwest::Error) -> SignalingError {
+        transport_error(url, e, self.timeout)
     }
 
     async fn answer(
@@ -216,7 +263,7 @@ impl Signaling {
         url: &str,
         req: reqwest::RequestBuilder,
     ) -> Result<Answer, SignalingError> {
-        let resp = req.send().await.map_err(|e| transport_error(url, e))?;
+        let resp = req.send().await.map_err(|e| self.transport_error(url, e))?;
         if !resp.status().is_success() {
             return Err(status_error(what, resp).await);
         }
@@ -231,7 +278,10 @@ impl Signaling {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        let sdp = resp.text().await.map_err(|e| transport_error(url, e))?;
+        let sdp = resp
+            .text()
+            .await
+            .map_err(|e| self.transport_error(url, e))?;
         if !sdp.trim_start().starts_with("v=0") {
             let start: String = redact_text(sdp.trim_start()).chars().take(60).collect();
             return Err(SignalingError::NotSdp {
@@ -287,8 +337,41 @@ async fn json_body(what: &'static str, resp: reqwest::Response) -> Result<Value,
 /// Turns an HTTP error status and its OpenAI error envelope into the matching error.
 async fn status_error(what: &'static str, resp: reqwest::Response) -> SignalingError {
     let status = resp.status().as_u16();
+    let url = redact_text(resp.url().as_str()).into_owned();
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(retry_after_secs);
     let text = resp.text().await.unwrap_or_default();
-    error_from_status(what, status, &text)
+    match error_from_status(what, status, &text) {
+        SignalingError::RateLimited { what, message, .. } => SignalingError::RateLimited {
+            what,
+            message,
+            retry_after_secs: retry_after,
+        },
+        SignalingError::ServerError {
+            what,
+            status,
+            message,
+            ..
+        } => SignalingError::ServerError {
+            what,
+            status,
+            message,
+            retry_after_secs: retry_after,
+        },
+        SignalingError::NotFound { what, message, .. } => {
+            SignalingError::NotFound { what, url, message }
+        }
+        other => other,
+    }
+}
+
+/// `Retry-After` in seconds (RFC 9110 also allows a date, which the API does not
+/// send; it is ignored rather than misread).
+fn retry_after_secs(value: &str) -> Option<u64> {
+    value.trim().parse().ok()
 }
 
 /// The error for an HTTP status and its body (the OpenAI error envelope, or
@@ -317,7 +400,23 @@ pub fn error_from_status(what: &'static str, status: u16, text: &str) -> Signali
             SignalingError::Expired { what, message }
         }
         (401, _) => SignalingError::Unauthorized { what, message },
-        (429, _) => SignalingError::RateLimited { what, message },
+        (403, _) => SignalingError::Forbidden { what, message },
+        (404, _) => SignalingError::NotFound {
+            what,
+            url: String::new(),
+            message,
+        },
+        (429, _) => SignalingError::RateLimited {
+            what,
+            message,
+            retry_after_secs: None,
+        },
+        (500..=599, _) => SignalingError::ServerError {
+            what,
+            status,
+            message,
+            retry_after_secs: None,
+        },
         _ => SignalingError::Status {
             what,
             status,
@@ -326,7 +425,7 @@ pub fn error_from_status(what: &'static str, status: u16, text: &str) -> Signali
     }
 }
 
-fn transport_error(url: &str, e: reqwest::Error) -> SignalingError {
+fn transport_error(url: &str, e: reqwest::Error, timeout: Duration) -> SignalingError {
     let url = redact_text(url).into_owned();
     let mut chain = Vec::new();
     let mut source = e.source();
@@ -339,7 +438,7 @@ fn transport_error(url: &str, e: reqwest::Error) -> SignalingError {
     if e.is_timeout() {
         SignalingError::Timeout {
             url,
-            secs: TIMEOUT.as_secs(),
+            secs: timeout.as_secs_f64().ceil() as u64,
         }
     } else if lower.contains("dns")
         || lower.contains("failed to lookup")
@@ -369,6 +468,33 @@ mod tests {
             Some("rtc_a")
         );
         assert_eq!(call_id_from_location(""), None);
+    }
+
+    #[test]
+    fn statuses_become_named_errors_with_their_fix() {
+        let body = r#"{"error":{"message":"nope","code":null}}"#;
+        let e = error_from_status("t", 403, body);
+        assert!(matches!(e, SignalingError::Forbidden { .. }), "{e:?}");
+        let e = error_from_status("t", 404, body);
+        assert!(e.to_string().contains("404 Not Found: nope"), "{e}");
+        for status in [500, 502, 503] {
+            let e = error_from_status("t", status, "<html>bad gateway</html>");
+            let text = e.to_string();
+            assert!(text.contains(&format!("failed with {status} (a server-side error)")));
+            assert!(text.contains("did not say when to retry"), "{text}");
+        }
+        let e = SignalingError::RateLimited {
+            what: "t",
+            message: "slow down".into(),
+            retry_after_secs: Some(7),
+        };
+        assert!(e.to_string().contains("retry after 7 s"), "{e}");
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_only() {
+        assert_eq!(retry_after_secs(" 7 "), Some(7));
+        assert_eq!(retry_after_secs("Wed, 21 Oct 2026 07:28:00 GMT"), None);
     }
 
     #[test]

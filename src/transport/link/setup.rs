@@ -93,13 +93,13 @@ pub async fn target(
         };
         let server = MockServer::start(config).await?;
         return Ok(Target {
-            signaling: Signaling::new(&server.base_url()),
+            signaling: Signaling::with_timeout(&server.base_url(), args.http_timeout),
             key: Some(server.key().to_string()),
             mock: Some(server),
             dialect,
         });
     }
-    let signaling = Signaling::new(&args.base_url);
+    let signaling = Signaling::with_timeout(&args.base_url, args.http_timeout);
     if token_url.is_some() {
         return Ok(Target {
             signaling,
