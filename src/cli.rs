@@ -141,6 +141,9 @@ pub struct ConnectArgs {
     /// How long to wait for the data channel to open.
     #[arg(long, default_value = "15s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub open_timeout: std::time::Duration,
+    /// How long one HTTP request (client secret, SDP offer, hangup) may take.
+    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub http_timeout: std::time::Duration,
     /// With --mock: the mock scenario (for `run`, overrides the script's `scenario` line).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,

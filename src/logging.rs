@@ -11,8 +11,11 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer};
 
 /// webrtc 0.21 logs a few benign warnings per session (see shared/webrtc-notes.md
-/// §5.9); they are quieted unless asked for by name in `RTCONSOLE_LOG`.
-const DEFAULT_FILTER: &str = "warn,rtc=error,rtc_ice=error,rtc_dtls=error,rtc_sctp=error";
+/// §5.9); they are quieted unless asked for by name in `RTCONSOLE_LOG`. A target
+/// matches by string prefix, so `rtc` also caught `rtconsole` and hid our own
+/// warnings (a stalled server); the longer `rtconsole` directive wins over it.
+const DEFAULT_FILTER: &str =
+    "warn,rtc=error,rtc_ice=error,rtc_dtls=error,rtc_sctp=error,rtconsole=warn";
 
 /// How many days of TUI logs are kept.
 const KEEP_DAYS: usize = 7;

@@ -47,6 +47,9 @@ pub struct TransportStats {
     pub packets_lost: u64,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// When the last RTP packet of the server's audio arrived (the link's clock, ms),
+    /// so the core can tell audio that stopped from audio that never was.
+    pub last_audio_ms: Option<u64>,
 }
 
 /// Connection state changes reported by the transport edge.

@@ -308,7 +308,8 @@ async fn injected_signaling_statuses_fail_the_first_requests_then_recover() {
     for (status, check) in [
         (401u16, "Unauthorized"),
         (429, "RateLimited"),
-        (500, "Status"),
+        (500, "ServerError"),
+        (403, "Forbidden"),
     ] {
         let server = mock(MockConfig {
             scenario: scenario(&format!(

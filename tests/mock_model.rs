@@ -1233,6 +1233,19 @@ fn fault_stop_audio_keeps_the_events() {
 }
 
 #[test]
+fn fault_stop_events_keeps_the_call_but_says_nothing_more() {
+    let mut m = fault("stop_events", 1);
+    assert_eq!(kinds(&m.open()), ["session.created"]);
+    let out = m.send(1, json!({"type": "response.create"}));
+    let k = kinds(&out);
+    assert!(!k.iter().any(|k| k.contains('.')), "no events: {k:?}");
+    assert!(
+        !k.contains(&"Close".to_string()),
+        "the call stays up: {k:?}"
+    );
+}
+
+#[test]
 fn fault_session_expired() {
     let mut m = fault("session_expired", 1);
     let out = m.open();

@@ -33,6 +33,7 @@ fn connect_args() -> ConnectArgs {
         session: None,
         transcribe: None,
         open_timeout: Duration::from_secs(15),
+        http_timeout: Duration::from_secs(20),
         scenario: None,
         seed: Some(7),
         stall_after: Duration::from_secs(15),

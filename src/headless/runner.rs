@@ -17,7 +17,7 @@ use crate::cli::RunArgs;
 use crate::protocol::Dialect;
 use crate::recording::{Header, SessionRecorder};
 use crate::script::{compare_server_events, Action, Outcome, ScriptRun};
-use crate::session::{Input, Phase};
+use crate::session::{Input, NoticeLevel, Phase};
 use crate::signals::{Stop, StopSignals};
 use crate::transport::link::{
     drain_until_ended, setup as link_setup, AudioPort, Clock, Link, LinkEvent, LinkOptions,
@@ -211,6 +211,13 @@ pub(super) async fn play(
             ev = events.recv() => match ev {
                 Some(LinkEvent::Input(input)) => {
                     for effect in feed(&mut run, input) {
+                        // A warning the core raised on this input (audio that stopped
+                        // on a statistics sample); a call that ended is said below.
+                        if let crate::session::Effect::Notice { level: NoticeLevel::Warning, text } = &effect {
+                            if ended(run.session().phase()).is_none() {
+                                tracing::warn!("{text}");
+                            }
+                        }
                         link.execute(effect).await;
                     }
                     // The script starts once the data channel is open, after the
@@ -251,6 +258,9 @@ pub(super) async fn play(
         }
         if started {
             actions = run.poll(clock.now_ms());
+            for text in run.take_warnings() {
+                tracing::warn!("{text}");
+            }
         }
     };
 

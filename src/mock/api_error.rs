@@ -87,7 +87,8 @@ impl ApiError {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let (kind, code, message) = match status.as_u16() {
             401 => ("invalid_request_error", Some("invalid_api_key"), "Incorrect API key provided (injected by the mock scenario)."),
-            429 => ("insufficient_quota", Some("insufficient_quota"), "You exceeded your current quota, please check your plan and billing details. (injected by the mock scenario)"),
+            403 => ("invalid_request_error", None, "You are not allowed to use this model or endpoint (injected by the mock scenario)."),
+            429 => ("requests", Some("rate_limit_exceeded"), "Rate limit reached for requests (injected by the mock scenario)."),
             s if s >= 500 => ("server_error", None, "The server had an error while processing your request. Sorry about that! (injected by the mock scenario)"),
             _ => ("invalid_request_error", None, "Request refused (injected by the mock scenario)."),
         };

@@ -60,15 +60,21 @@ fn standard_only(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-/// A scenario's `[signaling]` fault for this endpoint, if it still applies.
-fn injected_failure(app: &App, status: Option<u16>) -> Result<(), ApiError> {
-    let Some(status) = status else { return Ok(()) };
-    let limit = app.scenario.signaling.fail_times;
+/// A scenario's `[signaling]` fault for this endpoint, if it still applies: the
+/// error response, with `Retry-After` when the scenario sets `retry_after_s`.
+fn injected_failure(app: &App, status: Option<u16>) -> Option<Response> {
+    let status = status?;
+    let signaling = &app.scenario.signaling;
     let n = app.signaling_failures.fetch_add(1, Ordering::SeqCst);
-    match limit {
-        Some(limit) if n >= limit => Ok(()),
-        _ => Err(ApiError::injected(status)),
+    if signaling.fail_times.is_some_and(|limit| n >= limit) {
+        return None;
     }
+    let mut resp = ApiError::injected(status).into_response();
+    if let Some(secs) = signaling.retry_after_s {
+        resp.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    Some(resp)
 }
 
 fn parse_json(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
@@ -99,7 +105,9 @@ pub(super) fn check_session(session: &Value, prefix: &str) -> Result<(), ApiErro
 async fn client_secrets(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Reply {
     let caller = auth(&app, &headers)?;
     standard_only(&caller)?;
-    injected_failure(&app, app.scenario.signaling.client_secrets_status)?;
+    if let Some(refused) = injected_failure(&app, app.scenario.signaling.client_secrets_status) {
+        return Ok(refused);
+    }
     let mut req = parse_json(&body)?;
     let ttl = match req.remove("expires_after") {
         None | Some(Value::Null) => SECRET_TTL_DEFAULT,
@@ -344,7 +352,9 @@ async fn answer_call(
     dialect: Dialect,
     with_location: bool,
 ) -> Reply {
-    injected_failure(app, app.scenario.signaling.calls_status)?;
+    if let Some(refused) = injected_failure(app, app.scenario.signaling.calls_status) {
+        return Ok(refused);
+    }
     if let Some(ms) = app.scenario.signaling.answer_delay_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
@@ -406,7 +416,9 @@ async fn beta_sessions(State(app): State<Arc<App>>, headers: HeaderMap, body: By
     if app.dialect != Dialect::Beta {
         return Err(ApiError::beta_disabled());
     }
-    injected_failure(&app, app.scenario.signaling.client_secrets_status)?;
+    if let Some(refused) = injected_failure(&app, app.scenario.signaling.client_secrets_status) {
+        return Ok(refused);
+    }
     let req = parse_json(&body)?;
     let mut session = Value::Object(req);
     let ttl = session

@@ -176,6 +176,8 @@ pub struct Model {
     last_input_tokens: u64,
     audio_produced: bool,
     audio_disabled: bool,
+    /// The `stop_events` fault: the call stays up, nothing more is said on it.
+    events_stopped: bool,
     socket: bool,
     last_audio_response: Option<String>,
     idle_since: Option<u64>,
@@ -223,6 +225,7 @@ impl Model {
             last_input_tokens: 0,
             audio_produced: false,
             audio_disabled: false,
+            events_stopped: false,
             socket: options.socket,
             last_audio_response: None,
             idle_since: None,
@@ -391,7 +394,7 @@ impl Model {
     }
 
     fn send_text(&mut self, text: String) {
-        if self.closed {
+        if self.closed || self.events_stopped {
             return;
         }
         self.out.push(ModelOutput::Send(text));

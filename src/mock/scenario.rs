@@ -34,13 +34,14 @@
 //! [[fault]]
 //! after_events = 5                  # once the mock has sent 5 events…
 //! action = "close_data_channel"     # …close the channel (send_malformed, send_unknown,
-//!                                   #  stop_audio, session_expired)
+//!                                   #  stop_audio, stop_events, session_expired)
 //!
 //! [signaling]
 //! answer_delay_ms = 500             # hold the SDP answer this long
 //! calls_status = 429                # answer POST /realtime/calls with this error status
 //! client_secrets_status = 500       # answer POST /realtime/client_secrets with this status
 //! fail_times = 1                    # fail only the first N requests (default: all)
+//! retry_after_s = 7                 # send `Retry-After: 7` with those failures
 //! ```
 
 use std::path::Path;
@@ -144,6 +145,8 @@ pub enum FaultAction {
     SendUnknown,
     /// Keep sending events but stop the audio on the track.
     StopAudio,
+    /// Send nothing more on the data channel, keeping the call up: a hung server.
+    StopEvents,
     /// End the session with the `session_expired` error, as the duration limit does.
     SessionExpired,
 }
@@ -166,6 +169,8 @@ pub struct Signaling {
     /// How many requests fail with the statuses above before they succeed; all of them
     /// when absent.
     pub fail_times: Option<u32>,
+    /// `Retry-After` (seconds) on the injected failures.
+    pub retry_after_s: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]

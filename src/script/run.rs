@@ -25,7 +25,7 @@ use super::step::{CallRule, Expectation, Located, Script, Step};
 use super::waits::{timed_out, WaitContext};
 use crate::protocol::client_event::ClientEvent;
 use crate::session::summary::one_line;
-use crate::session::{Effect, Input, Session, SessionOptions};
+use crate::session::{Effect, Input, NoticeLevel, Session, SessionOptions};
 
 #[derive(Debug, Clone, Copy)]
 enum State {
@@ -83,6 +83,9 @@ pub struct ScriptRun {
     outbox: Vec<Action>,
     failure: Option<Failure>,
     notes: Vec<String>,
+    /// Warnings the session raised on the run's clock ticks (a stalled server),
+    /// for the front-end to show.
+    warnings: Vec<String>,
     done: bool,
 }
 
@@ -121,8 +124,14 @@ impl ScriptRun {
             outbox: Vec::new(),
             failure: None,
             notes: Vec::new(),
+            warnings: Vec::new(),
             done: false,
         }
+    }
+
+    /// The warnings raised since the last call.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Runs steps until one has to wait; returns what to do meanwhile.
@@ -131,7 +140,15 @@ impl ScriptRun {
         if self.done {
             return out;
         }
-        let _ = self.session.handle(Input::Tick { at_ms: now_ms });
+        for fx in self.session.handle(Input::Tick { at_ms: now_ms }) {
+            if let Effect::Notice {
+                level: NoticeLevel::Warning,
+                text,
+            } = fx
+            {
+                self.warnings.push(text);
+            }
+        }
         match self.delayed.take() {
             Some((due, events)) if now_ms >= due => {
                 let line = self.current_line().unwrap_or(0);

@@ -24,6 +24,7 @@ impl Session {
                 // recording) gets one every STATS_LOG_EVERY_MS, enough to see a
                 // trend without a row every other second.
                 self.stats = s;
+                self.check_audio_stall(at, fx);
                 let due = self
                     .stats_logged_at
                     .is_none_or(|last| at.saturating_sub(last) >= STATS_LOG_EVERY_MS);
@@ -55,7 +56,13 @@ impl Session {
                         "the session expired: {} Start a new session; sessions last at most 60 minutes.",
                         e.message
                     ),
-                    _ => reason,
+                    _ => match self.responses.active() {
+                        Some(r) => format!(
+                            "{reason}; response {} was in progress and is cut short",
+                            r.id
+                        ),
+                        None => reason,
+                    },
                 };
                 let r = redact(reason);
                 (

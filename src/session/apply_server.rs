@@ -301,9 +301,15 @@ impl Session {
             }
             E::SpeechStopped(_) => self.turns.speech_stopped(at),
             E::InputAudioTimeoutTriggered(_) => {}
-            E::OutputAudioStarted(b) => self.turns.audio_started(b.response_id.as_deref(), at),
-            E::OutputAudioStopped(_) => {}
-            E::OutputAudioCleared(_) => fx.push(Effect::FlushPlayback),
+            E::OutputAudioStarted(b) => {
+                self.turns.audio_started(b.response_id.as_deref(), at);
+                self.stall.audio_started(b.response_id.as_deref(), at);
+            }
+            E::OutputAudioStopped(_) => self.stall.audio_ended(),
+            E::OutputAudioCleared(_) => {
+                self.stall.audio_ended();
+                fx.push(Effect::FlushPlayback);
+            }
             E::ResponseCreated(r) => {
                 self.responses.created(&r.response, at);
                 self.turns.response_created(&r.response.id, at);

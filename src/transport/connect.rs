@@ -60,6 +60,8 @@ pub enum ConnectError {
     Signaling(#[from] SignalingError),
     #[error("the server's SDP answer was not accepted: {0}\nfix: the server answered something that is not a WebRTC answer to this offer")]
     BadAnswer(String),
+    #[error("the SDP answer has no usable ICE candidate ({0})\nfix: the server, or something rewriting its answer on the way (a proxy, a gateway), gave no UDP address to reach it; check the server's ICE setup and what sits between rtconsole and --base-url")]
+    NoUsableCandidate(String),
     #[error("ICE/DTLS failed: no media path to the server\nfix: UDP may be blocked by a firewall or VPN; check that outbound UDP is allowed")]
     IceFailed,
     #[error("the data channel did not open within {0:?}\nfix: the server accepted the offer but the connection never came up; check UDP connectivity, or raise --open-timeout")]
@@ -120,6 +122,9 @@ where
         .ok_or_else(|| ConnectError::BadAnswer("no local description".into()))?;
     let answer = post(sdp).await?;
     let answered = t0.elapsed();
+    if let Some(why) = no_usable_candidate(&answer.sdp) {
+        return Err(ConnectError::NoUsableCandidate(why));
+    }
     let desc = RTCSessionDescription::answer(answer.sdp.clone())
         .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
     peer.pc
@@ -127,6 +132,39 @@ where
         .await
         .map_err(|e| ConnectError::BadAnswer(e.to_string()))?;
     Ok((answer, answered))
+}
+
+/// Why an answer gives no way to reach the server, if it does not: we gather no
+/// trickled candidates, so an answer must carry a UDP candidate with an address
+/// (mDNS `.local` names are not resolved). Without one, ICE would only time out.
+pub fn no_usable_candidate(sdp: &str) -> Option<String> {
+    let mut seen = Vec::new();
+    for line in sdp.lines() {
+        let Some(c) = line.trim().strip_prefix("a=candidate:") else {
+            continue;
+        };
+        // foundation component transport priority address port typ …
+        let fields: Vec<&str> = c.split_whitespace().collect();
+        let (Some(transport), Some(address)) = (fields.get(2), fields.get(4)) else {
+            seen.push("a malformed line".to_string());
+            continue;
+        };
+        if transport.eq_ignore_ascii_case("udp") && !address.ends_with(".local") {
+            return None;
+        }
+        // Server text on the way to a terminal: printable characters only.
+        let shown: String = format!("{transport} {address}")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(80)
+            .collect();
+        seen.push(shown);
+    }
+    Some(match seen.len() {
+        0 => "it lists no a=candidate lines".to_string(),
+        1..=3 => format!("only {}", seen.join(", ")),
+        n => format!("only {} and {} more", seen[..3].join(", "), n - 3),
+    })
 }
 
 type Negotiated = (
@@ -219,4 +257,21 @@ where
         dtls_connected_ms: since_t0(marks.connected),
     };
     Ok((dc, audio, answer, timings, early_tracks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_usable_candidate;
+
+    #[test]
+    fn an_answer_needs_one_udp_candidate_with_an_address() {
+        let udp = "v=0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host\r\n";
+        assert_eq!(no_usable_candidate(udp), None);
+        let why = no_usable_candidate("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n").unwrap();
+        assert!(why.contains("no a=candidate"), "{why}");
+        let tcp_and_mdns = "a=candidate:1 1 tcp 1 10.0.0.1 443 typ host tcptype passive\r\n\
+                            a=candidate:2 1 udp 1 abc.local 5000 typ host\r\n";
+        let why = no_usable_candidate(tcp_and_mdns).unwrap();
+        assert_eq!(why, "only tcp 10.0.0.1, udp abc.local");
+    }
 }

@@ -2,7 +2,6 @@
 //! the call id from `Location`, hang up. Every failure a user meets becomes a
 //! [`SignalingError`] whose message names the cause and the fix, and never a secret.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
@@ -10,6 +9,10 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::protocol::redact::redact_text;
+
+mod error;
+pub use error::{error_from_status, SignalingError};
+use error::{retry_after_secs, transport_error};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
@@ -38,57 +41,30 @@ pub struct Answer {
     pub call_id: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SignalingError {
-    #[error("no API key: set OPENAI_API_KEY (or name another variable with --api-key-env), or get client secrets from your backend with --token-url")]
-    NoKey,
-    #[error("{what} was refused with 401 Unauthorized: {message}\nfix: check the API key (a revoked or mistyped key gives this), or mint a fresh client secret")]
-    Unauthorized { what: &'static str, message: String },
-    #[error("{what} was refused: the client secret has expired ({message})\nfix: mint a new one just before connecting; secrets live 600 s unless expires_after.seconds says otherwise")]
-    Expired { what: &'static str, message: String },
-    #[error("{what} was refused with beta_api_shape_disabled: {message}\nfix: the beta API was shut down; drop --dialect beta to use the GA endpoints (/realtime/client_secrets, /realtime/calls)")]
-    BetaDisabled { what: &'static str, message: String },
-    #[error("{what} was refused with 429 ({message})\nfix: you are out of quota or rate limited; check billing and limits at https://platform.openai.com/settings/organization/limits, then retry")]
-    RateLimited { what: &'static str, message: String },
-    #[error("{what} failed with {status}: {message}")]
-    Status {
-        what: &'static str,
-        status: u16,
-        message: String,
-    },
-    #[error("cannot resolve the host of {url}: {detail}\nfix: check the spelling of --base-url / --token-url and your DNS or network")]
-    Dns { url: String, detail: String },
-    #[error("cannot reach {url}: {detail}\nfix: check the network, a proxy or firewall, and that the server is running")]
-    Unreachable { url: String, detail: String },
-    #[error("TLS with {url} failed: {detail}\nfix: check the system clock and any TLS-intercepting proxy; the server's certificate must be valid")]
-    Tls { url: String, detail: String },
-    #[error("{url} timed out after {secs} s\nfix: check the network; the server did not answer")]
-    Timeout { url: String, secs: u64 },
-    #[error("the answer to the SDP offer is not SDP (Content-Type {content_type:?}, body starts {start:?})\nfix: point --base-url at a Realtime API (…/v1), not at a web page or proxy")]
-    NotSdp { content_type: String, start: String },
-    #[error("no such call (404 call_id_not_found): {message}\nfix: check the call id (`rtc_…`, from the `Location` of the SDP answer); right after a call is created the API can answer 404 for a moment, so try again; a call that has ended cannot be attached")]
-    CallNotFound { message: String },
-    #[error("{what} answered something unexpected: {detail}")]
-    BadResponse { what: &'static str, detail: String },
-}
-
-const TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one HTTP request may take; `--http-timeout` changes it.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Signaling {
     http: Client,
     base_url: String,
+    timeout: Duration,
 }
 
 impl Signaling {
     pub fn new(base_url: &str) -> Signaling {
+        Signaling::with_timeout(base_url, DEFAULT_HTTP_TIMEOUT)
+    }
+
+    pub fn with_timeout(base_url: &str, timeout: Duration) -> Signaling {
         let http = Client::builder()
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .user_agent(concat!("rtconsole/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
         Signaling {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
+            timeout,
         }
     }
 
@@ -115,7 +91,7 @@ impl Signaling {
             .json(&body)
             .send()
             .await
-            .map_err(|e| transport_error(&url, e))?;
+            .map_err(|e| self.transport_error(&url, e))?;
         let v = json_body(what, resp).await?;
         parse_secret(what, &v)
     }
@@ -129,7 +105,7 @@ impl Signaling {
             .get(url)
             .send()
             .await
-            .map_err(|e| transport_error(url, e))?;
+            .map_err(|e| self.transport_error(url, e))?;
         let v = json_body(what, resp).await?;
         parse_secret(what, &v)
     }
@@ -202,12 +178,16 @@ impl Signaling {
             .header(AUTHORIZATION, format!("Bearer {api_key}"))
             .send()
             .await
-            .map_err(|e| transport_error(&url, e))?;
+            .map_err(|e| self.transport_error(&url, e))?;
         if resp.status().is_success() {
             Ok(())
         } else {
             Err(status_error("hanging up", resp).await)
         }
+    }
+
+    fn transport_error(&self, url: &str, e: reqwest::Error) -> SignalingError {
+        transport_error(url, e, self.timeout)
     }
 
     async fn answer(
@@ -216,7 +196,7 @@ impl Signaling {
         url: &str,
         req: reqwest::RequestBuilder,
     ) -> Result<Answer, SignalingError> {
-        let resp = req.send().await.map_err(|e| transport_error(url, e))?;
+        let resp = req.send().await.map_err(|e| self.transport_error(url, e))?;
         if !resp.status().is_success() {
             return Err(status_error(what, resp).await);
         }
@@ -231,7 +211,10 @@ impl Signaling {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        let sdp = resp.text().await.map_err(|e| transport_error(url, e))?;
+        let sdp = resp
+            .text()
+            .await
+            .map_err(|e| self.transport_error(url, e))?;
         if !sdp.trim_start().starts_with("v=0") {
             let start: String = redact_text(sdp.trim_start()).chars().take(60).collect();
             return Err(SignalingError::NotSdp {
@@ -287,70 +270,34 @@ async fn json_body(what: &'static str, resp: reqwest::Response) -> Result<Value,
 /// Turns an HTTP error status and its OpenAI error envelope into the matching error.
 async fn status_error(what: &'static str, resp: reqwest::Response) -> SignalingError {
     let status = resp.status().as_u16();
+    let url = redact_text(resp.url().as_str()).into_owned();
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(retry_after_secs);
     let text = resp.text().await.unwrap_or_default();
-    error_from_status(what, status, &text)
-}
-
-/// The error for an HTTP status and its body (the OpenAI error envelope, or
-/// anything else): shared by the REST calls and the socket handshake.
-pub fn error_from_status(what: &'static str, status: u16, text: &str) -> SignalingError {
-    let envelope: Option<Value> = serde_json::from_str(text).ok();
-    let code = envelope
-        .as_ref()
-        .and_then(|v| v.pointer("/error/code"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let message = envelope
-        .as_ref()
-        .and_then(|v| v.pointer("/error/message"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| text.chars().take(200).collect());
-    // The server may quote part of the key; never show it.
-    let message = redact_text(&message).into_owned();
-    match (status, code.as_str()) {
-        (_, "beta_api_shape_disabled") => SignalingError::BetaDisabled { what, message },
-        (_, "expired_client_secret") => SignalingError::Expired { what, message },
-        (_, "call_id_not_found") => SignalingError::CallNotFound { message },
-        (401, _) if message.to_ascii_lowercase().contains("expired") => {
-            SignalingError::Expired { what, message }
-        }
-        (401, _) => SignalingError::Unauthorized { what, message },
-        (429, _) => SignalingError::RateLimited { what, message },
-        _ => SignalingError::Status {
+    match error_from_status(what, status, &text) {
+        SignalingError::RateLimited { what, message, .. } => SignalingError::RateLimited {
+            what,
+            message,
+            retry_after_secs: retry_after,
+        },
+        SignalingError::ServerError {
             what,
             status,
             message,
+            ..
+        } => SignalingError::ServerError {
+            what,
+            status,
+            message,
+            retry_after_secs: retry_after,
         },
-    }
-}
-
-fn transport_error(url: &str, e: reqwest::Error) -> SignalingError {
-    let url = redact_text(url).into_owned();
-    let mut chain = Vec::new();
-    let mut source = e.source();
-    while let Some(s) = source {
-        chain.push(s.to_string());
-        source = s.source();
-    }
-    let detail = redact_text(&chain.join(": ")).into_owned();
-    let lower = detail.to_ascii_lowercase();
-    if e.is_timeout() {
-        SignalingError::Timeout {
-            url,
-            secs: TIMEOUT.as_secs(),
+        SignalingError::NotFound { what, message, .. } => {
+            SignalingError::NotFound { what, url, message }
         }
-    } else if lower.contains("dns")
-        || lower.contains("failed to lookup")
-        || lower.contains("name or service not known")
-    {
-        SignalingError::Dns { url, detail }
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
-    {
-        SignalingError::Tls { url, detail }
-    } else {
-        SignalingError::Unreachable { url, detail }
+        other => other,
     }
 }
 

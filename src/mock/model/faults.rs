@@ -42,6 +42,7 @@ impl Model {
                 self.audio_disabled = true;
                 self.output(ModelOutput::StopAudio);
             }
+            FaultAction::StopEvents => self.events_stopped = true,
             FaultAction::SessionExpired => {
                 self.send(ApiErr::session_expired(self.session_limit_ms).to_event());
                 self.output(ModelOutput::Close {

@@ -183,14 +183,14 @@ pub async fn target(options: &LinkOptions) -> Result<Target, SetupError> {
         let config = mock_config(args, dialect, options.script_scenario.as_ref())?;
         let server = MockServer::start(config).await?;
         return Ok(Target {
-            signaling: Signaling::new(&server.base_url()),
+            signaling: Signaling::with_timeout(&server.base_url(), args.http_timeout),
             key: Some(server.key().to_string()),
             mock: Some(server),
             loopback: true,
             dialect,
         });
     }
-    let signaling = Signaling::new(&args.base_url);
+    let signaling = Signaling::with_timeout(&args.base_url, args.http_timeout);
     if options.token_url.is_some() {
         return Ok(Target {
             signaling,

@@ -2,6 +2,7 @@
 //! peer's events, the front-end's commands, the stats timer and the connect
 //! breakdown, until either side ends the call.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -155,9 +156,16 @@ async fn live(d: &mut Driver, call: Call) -> (Ending, Open) {
     if let Some(port) = d.audio.take() {
         audio_task = Some(tokio::spawn(send_audio(port.packets, audio)));
     }
+    let heard = Arc::new(LastAudio::default());
     let mut tracks = Vec::new();
     for t in early_tracks {
-        tracks.push(listen(t, d.clock, playback.clone(), first_rtp_tx.clone()));
+        tracks.push(listen(
+            t,
+            d.clock,
+            playback.clone(),
+            first_rtp_tx.clone(),
+            heard.clone(),
+        ));
     }
 
     let mut stats_tick = tokio::time::interval(STATS_EVERY);
@@ -186,13 +194,13 @@ async fn live(d: &mut Driver, call: Call) -> (Ending, Open) {
                 }
                 Some(DataChannelEvent::OnClose) | None => break Ending {
                     status: TransportStatus::Closed {
-                        reason: "the server closed the data channel (the call ended or the session expired)".into(),
+                        reason: "the server closed the data channel: the call was ended on the server's side (a hang-up, a server fault or the session limit); fix: run again for a new session, and check the server's side if it keeps happening".into(),
                     }
                 },
                 Some(_) => {}
             },
             ev = events.recv() => match ev {
-                Some(PeerEvent::Track(t)) => tracks.push(listen(t, d.clock, playback.clone(), first_rtp_tx.clone())),
+                Some(PeerEvent::Track(t)) => tracks.push(listen(t, d.clock, playback.clone(), first_rtp_tx.clone(), heard.clone())),
                 Some(PeerEvent::State(state)) => {
                     d.note(json!({"type": "local.connection", "state": state.to_string()})).await;
                     if state == RTCPeerConnectionState::Failed {
@@ -223,7 +231,8 @@ async fn live(d: &mut Driver, call: Call) -> (Ending, Open) {
                 },
             },
             _ = stats_tick.tick() => {
-                let s = stats::sample(&pc).await;
+                let mut s = stats::sample(&pc).await;
+                s.last_audio_ms = heard.get();
                 d.transport(TransportStatus::Stats(s)).await;
             }
             _ = first_rtp.changed(), if breakdown.as_ref().is_some_and(|b| b.first_rtp_ms.is_none()) => {
@@ -241,7 +250,8 @@ async fn live(d: &mut Driver, call: Call) -> (Ending, Open) {
         d.transport(TransportStatus::Breakdown(b)).await;
     }
     // The last figures, so the log and the recording end with the call's totals.
-    let s = stats::sample(&pc).await;
+    let mut s = stats::sample(&pc).await;
+    s.last_audio_ms = heard.get();
     d.transport(TransportStatus::Stats(s)).await;
     if let Some(t) = audio_task {
         t.abort();
@@ -266,16 +276,34 @@ async fn send_audio(mut packets: mpsc::Receiver<Vec<u8>>, mut sender: AudioSende
     }
 }
 
+/// When the server's last RTP packet arrived (ms on the link's clock), for the
+/// statistics: the core warns when audio stops mid-response.
+#[derive(Default)]
+struct LastAudio(AtomicU64);
+
+impl LastAudio {
+    fn set(&self, ms: u64) {
+        // Stored plus one: zero means no packet yet.
+        self.0.store(ms + 1, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> Option<u64> {
+        self.0.load(Ordering::Relaxed).checked_sub(1)
+    }
+}
+
 /// The model's audio, packet by packet, into the playback; the first packet's time
-/// goes to the breakdown.
+/// goes to the breakdown, every packet's to `heard`.
 fn listen(
     track: Arc<dyn TrackRemote>,
     clock: Clock,
     playback: Option<Arc<dyn Playback>>,
     first: Arc<watch::Sender<Option<f64>>>,
+    heard: Arc<LastAudio>,
 ) -> tokio::task::JoinHandle<()> {
     let mut marked = false;
     forward_rtp(track, move |seq, payload| {
+        heard.set(clock.now_ms());
         if !marked {
             marked = true;
             first.send_if_modified(|v| {

@@ -342,6 +342,7 @@ pub(crate) fn stats(s: &mut Session, at: u64, rtt: f64, lost: u64) {
             packets_lost: lost,
             bytes_sent: 120_000,
             bytes_received: 480_000,
+            last_audio_ms: None,
         }),
     );
 }
