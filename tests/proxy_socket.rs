@@ -60,7 +60,10 @@ impl ProxyProcess {
     }
 
     fn socket_url(&self, query: &str) -> String {
-        format!("{}/realtime?{query}", self.base_url.replacen("http", "ws", 1))
+        format!(
+            "{}/realtime?{query}",
+            self.base_url.replacen("http", "ws", 1)
+        )
     }
 
     fn type_line(&mut self, line: &str) {
@@ -197,7 +200,9 @@ async fn a_socket_app_completes_a_turn_through_the_proxy_and_injected_events_rea
     .await;
     send(&mut app, json!({"type": "response.create"})).await;
     let turn = until(&mut app, "response.done").await;
-    assert!(turn.iter().any(|e| e["type"] == "response.output_text.delta"));
+    assert!(turn
+        .iter()
+        .any(|e| e["type"] == "response.output_text.delta"));
 
     proxy.wait_stdout("the app's response.create", |v| {
         is(v, "client", "response.create")
@@ -345,7 +350,10 @@ async fn a_webrtc_call_is_refused_with_what_to_do_instead() {
     assert_eq!(answer.status().as_u16(), 501);
     let v: Value = answer.json().await.unwrap();
     let message = v["error"]["message"].as_str().unwrap();
-    assert!(message.contains("WebSocket") && message.contains("attach"), "{message}");
+    assert!(
+        message.contains("WebSocket") && message.contains("attach"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -94,10 +94,15 @@ async fn serve(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
     if let (Some(m), None) = (&mock, &args.mock_key) {
         // Printed on purpose, as `rtconsole mock` does: it opens only this local
         // mock, and the app needs it. A key given with --mock-key is never printed.
-        eprintln!("proxy: the mock's standard key (give it to your app): {}", m.key());
+        eprintln!(
+            "proxy: the mock's standard key (give it to your app): {}",
+            m.key()
+        );
     }
     eprintln!("proxy: point your app at {}", proxy.base_url());
-    eprintln!("proxy: type a client event (one JSON object per line) to send it on the newest connection");
+    eprintln!(
+        "proxy: type a client event (one JSON object per line) to send it on the newest connection"
+    );
     let mut typed = read_stdin_lines();
     let injector = proxy.injector();
     let mut out = ProxyOutput::new(io::stdout().lock(), &upstream, dialect, args.record.clone());

@@ -164,7 +164,8 @@ impl<W: Write> ProxyOutput<W> {
         match RecordingWriter::create(&path, &header) {
             Ok(writer) => {
                 eprintln!("proxy: recording connection {conn} to {}", path.display());
-                self.recordings.insert(conn, Recorded { opened: at, writer });
+                self.recordings
+                    .insert(conn, Recorded { opened: at, writer });
             }
             Err(e) => self.record_failed(conn, &e),
         }

@@ -67,8 +67,8 @@ pub(super) async fn client_secrets(
     let request_text = String::from_utf8_lossy(&body).into_owned();
     let (response, response_text) = match request.send().await {
         Ok(answer) => {
-            let status = StatusCode::from_u16(answer.status().as_u16())
-                .unwrap_or(StatusCode::BAD_GATEWAY);
+            let status =
+                StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             let mut builder = Response::builder().status(status);
             for (name, value) in answer.headers() {
                 if !HOP_HEADERS.contains(&name.as_str()) {
@@ -131,7 +131,15 @@ pub(super) async fn calls_not_relayed(
         "proxy_webrtc_not_relayed",
         CALLS_NOT_RELAYED,
     );
-    refused_here(&shared, &uri, Method::POST, body, response, CALLS_NOT_RELAYED).await
+    refused_here(
+        &shared,
+        &uri,
+        Method::POST,
+        body,
+        response,
+        CALLS_NOT_RELAYED,
+    )
+    .await
 }
 
 /// Anything else: name what the proxy serves.

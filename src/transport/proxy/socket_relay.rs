@@ -76,12 +76,16 @@ pub(super) async fn upgrade(
         }
     }
     let limit = shared.open_timeout;
-    let upstream = match tokio::time::timeout(limit, tokio_tungstenite::connect_async(request)).await
+    let upstream = match tokio::time::timeout(
+        limit,
+        tokio_tungstenite::connect_async_with_config(request, None, true),
+    )
+    .await
     {
         Ok(Ok((socket, _))) => socket,
         Ok(Err(WsError::Http(answer))) => {
-            let status = StatusCode::from_u16(answer.status().as_u16())
-                .unwrap_or(StatusCode::BAD_GATEWAY);
+            let status =
+                StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             let bytes = answer.body().clone().unwrap_or_default();
             let body = String::from_utf8_lossy(&bytes).into_owned();
             let mut response = Response::builder().status(status);
