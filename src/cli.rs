@@ -64,6 +64,9 @@ pub enum Cmd {
     /// Watch and drive a call another program made, over its sideband WebSocket
     /// (`{base}/realtime?call_id=…`, the standard key). Events only: a sideband carries no audio.
     Attach(AttachArgs),
+    /// Debug your own app: serve the API's surface locally and relay its WebSocket
+    /// sessions to the API (or the mock), printing every event both ways; type events to inject them.
+    Proxy(ProxyArgs),
     /// Print a shell completion script to stdout (e.g. `rtconsole completions bash > ~/.local/share/bash-completion/completions/rtconsole`).
     Completions {
         /// The shell: bash, zsh, fish, powershell or elvish.
@@ -255,6 +258,37 @@ pub struct MockArgs {
     /// How long a session may last before `session_expired` (e.g. 60m, 90s).
     #[arg(long, default_value = "60m", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub session_limit: std::time::Duration,
+    /// Also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG).
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+/// `rtconsole proxy`: where to listen, what to relay to, and where events go.
+#[derive(Debug, clap::Args)]
+pub struct ProxyArgs {
+    /// Address to listen on (port 0 picks a free port; the base URL for the app is printed at start).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Where to relay: the API's base URL, or `mock` for the embedded mock server.
+    #[arg(long, default_value = crate::transport::signaling::DEFAULT_BASE_URL, value_name = "URL|mock")]
+    pub upstream: String,
+    /// Print the relayed events as JSONL on stdout and read events to inject from stdin (the TUI view is not built yet, so this is required).
+    #[arg(long)]
+    pub headless: bool,
+    /// Write one recording per relayed connection into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// With --upstream mock: the standard key the mock accepts (random and printed when not given).
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "RTCONSOLE_MOCK_KEY",
+        hide_env_values = true
+    )]
+    pub mock_key: Option<String>,
+    /// How long the upstream may take to accept a WebSocket handshake.
+    #[arg(long, default_value = "15s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub open_timeout: std::time::Duration,
     /// Also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG).
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,

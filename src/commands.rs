@@ -4,3 +4,4 @@ pub mod completions;
 pub mod config;
 pub mod devices;
 pub mod mock;
+pub mod proxy;

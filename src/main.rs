@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Some(Cmd::Open { recording }) => rtconsole::tui::run_open(recording, &cli),
         Some(Cmd::Devices) => commands::devices::run(),
         Some(Cmd::Attach(args)) => rtconsole::tui::run_attach(args, &cli),
+        Some(Cmd::Proxy(args)) => commands::proxy::run(args, cli.dialect),
         Some(Cmd::Completions { shell }) => report(commands::completions::write_completions(
             *shell,
             &mut io::stdout(),

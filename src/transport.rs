@@ -4,6 +4,7 @@
 pub mod channel_io;
 pub mod connect;
 pub mod link;
+pub mod proxy;
 pub mod rtc_setup;
 pub mod signaling;
 pub mod stats;

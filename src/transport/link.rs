@@ -27,6 +27,7 @@ use crate::session::{Effect, Input};
 
 pub use audio::{AudioPort, Playback};
 pub use setup::{SetupError, SharedMock};
+pub(crate) use socket::{explain_session_close, websocket_base};
 
 /// How many events may wait between the link and the task that owns the session;
 /// a slow consumer holds the link back (nothing is dropped).

@@ -169,19 +169,7 @@ async fn open(
 
 /// `{base}/realtime?model=…` (or `?call_id=…`), ws/wss from http/https.
 fn socket_url(base: &str, kind: &Kind, dialect: Dialect) -> Result<String, SetupError> {
-    let mut url = reqwest::Url::parse(base)
-        .map_err(|e| SetupError(format!("--base-url {base} is not a URL: {e}")))?;
-    let scheme = match url.scheme() {
-        "https" | "wss" => "wss",
-        "http" | "ws" => "ws",
-        other => {
-            return Err(SetupError(format!(
-                "--base-url {base}: cannot open a WebSocket over {other}:; use http(s)://…/v1"
-            )))
-        }
-    };
-    url.set_scheme(scheme)
-        .map_err(|_| SetupError(format!("--base-url {base}: cannot use {scheme}")))?;
+    let mut url = websocket_base(base, "--base-url")?;
     let path = format!("{}/realtime", url.path().trim_end_matches('/'));
     url.set_path(&path);
     url.set_query(None);
@@ -198,6 +186,36 @@ fn socket_url(base: &str, kind: &Kind, dialect: Dialect) -> Result<String, Setup
     }
     let _ = dialect;
     Ok(url.to_string())
+}
+
+/// The API's base URL (`option` names where it came from, for the message) with
+/// its scheme turned into ws/wss; shared with the proxy, which opens the same path.
+pub(crate) fn websocket_base(base: &str, option: &str) -> Result<reqwest::Url, SetupError> {
+    let mut url = reqwest::Url::parse(base)
+        .map_err(|e| SetupError(format!("{option} {base} is not a URL: {e}")))?;
+    let scheme = match url.scheme() {
+        "https" | "wss" => "wss",
+        "http" | "ws" => "ws",
+        other => {
+            return Err(SetupError(format!(
+                "{option} {base}: cannot open a WebSocket over {other}:; use http(s)://…/v1"
+            )))
+        }
+    };
+    url.set_scheme(scheme)
+        .map_err(|_| SetupError(format!("{option} {base}: cannot use {scheme}")))?;
+    Ok(url)
+}
+
+/// What a close code of a WebSocket session means, with the server's reason (for
+/// the proxy, which relays sessions it did not open).
+pub(crate) fn explain_session_close(frame: Option<&CloseFrame>) -> String {
+    explain_close(
+        frame,
+        &Kind::Session {
+            model: String::new(),
+        },
+    )
 }
 
 /// The `session.update` that carries the initial session, when it says more than

@@ -1,0 +1,291 @@
+//! The relay behind `rtconsole proxy`: the API's surface served on a local port, each
+//! request passed to the upstream (the API or a mock) with the app's own credential,
+//! and everything relayed reported as [`ProxyEvent`]s for a front-end to show.
+//!
+//! WebSocket sessions (`GET /v1/realtime?…`) are relayed frame by frame and
+//! `POST /v1/realtime/client_secrets` is forwarded; WebRTC calls are not relayed yet
+//! and are refused with a message saying so.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::link::{websocket_base, SetupError};
+
+mod http_forward;
+mod socket_relay;
+
+/// Where the proxy listens and what it relays to.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    pub listen: SocketAddr,
+    /// The upstream's base URL, `http(s)://host/v1`, as an app would use it.
+    pub upstream: String,
+    /// How long the upstream may take to accept a WebSocket handshake.
+    pub open_timeout: Duration,
+}
+
+/// Who a relayed message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// The app, on its way to the API.
+    Client,
+    /// The API, on its way to the app.
+    Server,
+    /// The proxy's user, sent to the API on the app's connection.
+    Injected,
+}
+
+impl Flow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::Client => "client",
+            Flow::Server => "server",
+            Flow::Injected => "injected",
+        }
+    }
+}
+
+/// What happened on the proxy; `conn` numbers the app's requests from 1.
+#[derive(Debug, Clone)]
+pub enum ProxyEvent {
+    /// The upstream accepted the app's socket; `target` is the path and query opened.
+    Opened {
+        conn: u64,
+        at: Instant,
+        target: String,
+    },
+    /// One text frame relayed (or injected), as it went over the wire.
+    Text {
+        conn: u64,
+        at: Instant,
+        flow: Flow,
+        text: String,
+    },
+    /// One binary frame relayed; only its size is reported.
+    Binary {
+        conn: u64,
+        at: Instant,
+        flow: Flow,
+        len: usize,
+    },
+    /// The socket ended: `by` closed it (or dropped it, without a code).
+    Closed {
+        conn: u64,
+        at: Instant,
+        by: Flow,
+        code: Option<u16>,
+        reason: String,
+        /// What an upstream close code means, for a person.
+        explanation: Option<String>,
+    },
+    /// The upstream refused the handshake or could not be reached; the app got
+    /// `status` and `body`.
+    Refused {
+        conn: u64,
+        at: Instant,
+        target: String,
+        status: u16,
+        body: String,
+    },
+    /// An HTTP request forwarded (or answered by the proxy itself).
+    Http {
+        conn: u64,
+        at: Instant,
+        method: String,
+        path: String,
+        status: u16,
+        request: String,
+        response: String,
+    },
+}
+
+/// Why an injected event was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InjectError {
+    #[error("no app is connected through the proxy yet; connect your app's WebSocket session first, then type the event again")]
+    NoConnection,
+}
+
+/// Sends events into the most recent live socket connection, as if the app had.
+#[derive(Clone, Default)]
+pub struct Injector {
+    live: Arc<Mutex<BTreeMap<u64, mpsc::UnboundedSender<String>>>>,
+}
+
+impl Injector {
+    /// Queues `text` on the newest live connection; its number.
+    pub fn inject(&self, text: String) -> Result<u64, InjectError> {
+        let live = self.live.lock().expect("live connections lock");
+        let (conn, tx) = live.iter().next_back().ok_or(InjectError::NoConnection)?;
+        tx.send(text).map_err(|_| InjectError::NoConnection)?;
+        Ok(*conn)
+    }
+
+    fn register(&self, conn: u64) -> mpsc::UnboundedReceiver<String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.live
+            .lock()
+            .expect("live connections lock")
+            .insert(conn, tx);
+        rx
+    }
+
+    fn forget(&self, conn: u64) {
+        self.live
+            .lock()
+            .expect("live connections lock")
+            .remove(&conn);
+    }
+}
+
+/// What every request handler shares.
+struct Shared {
+    /// The upstream's base URL, without a trailing slash.
+    upstream: String,
+    /// The same with ws/wss, for sockets.
+    upstream_socket: reqwest::Url,
+    open_timeout: Duration,
+    http: reqwest::Client,
+    next_conn: AtomicU64,
+    events: mpsc::Sender<ProxyEvent>,
+    injector: Injector,
+}
+
+impl Shared {
+    fn next_conn(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Reports an event; waits when the front-end is behind, so a slow terminal
+    /// slows the relay rather than growing memory.
+    async fn emit(&self, event: ProxyEvent) {
+        let _ = self.events.send(event).await;
+    }
+
+    /// The upstream path for an app's path under `/v1`: the upstream's base path
+    /// takes the place of `/v1`.
+    fn upstream_path(&self, base_path: &str, app_path: &str) -> String {
+        let rest = app_path.strip_prefix("/v1").unwrap_or(app_path);
+        format!("{}{rest}", base_path.trim_end_matches('/'))
+    }
+}
+
+/// A running proxy; dropping it without [`Proxy::shutdown`] leaves the server task
+/// running until the runtime ends.
+pub struct Proxy {
+    addr: SocketAddr,
+    events: Option<mpsc::Receiver<ProxyEvent>>,
+    injector: Injector,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Proxy {
+    /// Binds `config.listen` and serves until [`Proxy::shutdown`].
+    pub async fn start(config: ProxyConfig) -> Result<Proxy, SetupError> {
+        let upstream = config.upstream.trim_end_matches('/').to_string();
+        let parsed = reqwest::Url::parse(&upstream)
+            .map_err(|e| SetupError(format!("--upstream {upstream} is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(SetupError(format!(
+                "--upstream {upstream}: the upstream is an HTTP base URL like https://api.openai.com/v1 (or `mock`)"
+            )));
+        }
+        let upstream_socket = websocket_base(&upstream, "--upstream")?;
+        let listener = TcpListener::bind(config.listen).await.map_err(|e| {
+            SetupError(format!(
+                "cannot listen on {}: {e}; pick another address with --listen (port 0 picks a free port)",
+                config.listen
+            ))
+        })?;
+        let addr = listener.local_addr()?;
+        let (events_tx, events_rx) = mpsc::channel(1024);
+        let injector = Injector::default();
+        let shared = Arc::new(Shared {
+            upstream,
+            upstream_socket,
+            open_timeout: config.open_timeout,
+            http: reqwest::Client::new(),
+            next_conn: AtomicU64::new(0),
+            events: events_tx,
+            injector: injector.clone(),
+        });
+        let router = Router::new()
+            .route("/v1/realtime", get(socket_relay::upgrade))
+            .route(
+                "/v1/realtime/client_secrets",
+                post(http_forward::client_secrets),
+            )
+            .route("/v1/realtime/calls", post(http_forward::calls_not_relayed))
+            .route(
+                "/v1/realtime/calls/{*rest}",
+                post(http_forward::calls_not_relayed),
+            )
+            .fallback(http_forward::not_served)
+            .with_state(shared);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            // Events are small frames sent one at a time: Nagle would hold them back.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Proxy {
+            addr,
+            events: Some(events_rx),
+            injector,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT/v1`: the base URL to give the app.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// The stream of what the proxy relays; taken once.
+    pub fn take_events(&mut self) -> Option<mpsc::Receiver<ProxyEvent>> {
+        self.events.take()
+    }
+
+    pub fn injector(&self) -> Injector {
+        self.injector.clone()
+    }
+
+    /// Stops listening; relayed sockets still open are cut after a short grace.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            // Upgraded sockets are not tracked by the graceful shutdown, and an app
+            // may keep its session open for an hour.
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! `rtconsole proxy --upstream mock --headless` as an app sees it: a socket client
+//! through the proxy, the proxy's JSONL on stdout, events typed on its stdin.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Every wait is bounded; generous because CI machines are slow.
+const WAIT: Duration = Duration::from_secs(15);
+
+/// Shaped like a real key, so the redaction would catch it too; the proxy must not
+/// print it at all.
+const KEY: &str = "sk-proj-proxytest0123456789abcdefXYZ";
+
+/// A running `rtconsole proxy`, killed when dropped.
+struct ProxyProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Arc<Mutex<Vec<String>>>,
+    stderr: Arc<Mutex<Vec<String>>>,
+    base_url: String,
+}
+
+impl ProxyProcess {
+    fn start(extra: &[&str]) -> ProxyProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rtconsole"))
+            .args(["proxy", "--upstream", "mock", "--headless"])
+            .args(extra)
+            .env("RTCONSOLE_MOCK_KEY", KEY)
+            .env_remove("OPENAI_API_KEY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("rtconsole proxy starts");
+        let stdout = collect(child.stdout.take().unwrap());
+        let stderr = collect(child.stderr.take().unwrap());
+        let stdin = child.stdin.take();
+        let mut p = ProxyProcess {
+            child,
+            stdin,
+            stdout,
+            stderr,
+            base_url: String::new(),
+        };
+        let line = p.wait_stderr("point your app at");
+        p.base_url = line.rsplit(' ').next().unwrap().to_string();
+        assert!(p.base_url.starts_with("http://127.0.0.1:"), "{line}");
+        p
+    }
+
+    fn socket_url(&self, query: &str) -> String {
+        format!(
+            "{}/realtime?{query}",
+            self.base_url.replacen("http", "ws", 1)
+        )
+    }
+
+    fn type_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn wait_stderr(&self, needle: &str) -> String {
+        wait_for(&self.stderr, |l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} on stderr: {:?}", self.stderr()))
+    }
+
+    /// The first stdout line (parsed) that `pred` accepts.
+    fn wait_stdout(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let line = wait_for(&self.stdout, |l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|v| pred(&v))
+        });
+        let line = line.unwrap_or_else(|| panic!("no {what} on stdout: {}", self.stdout()));
+        serde_json::from_str(&line).unwrap()
+    }
+
+    fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().join("\n")
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
+    }
+}
+
+impl Drop for ProxyProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { return };
+            sink.lock().unwrap().push(line);
+        }
+    });
+    lines
+}
+
+fn wait_for(lines: &Mutex<Vec<String>>, pred: impl Fn(&str) -> bool) -> Option<String> {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if let Some(l) = lines.lock().unwrap().iter().find(|l| pred(l)) {
+            return Some(l.clone());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+fn is(v: &Value, dir: &str, ty: &str) -> bool {
+    v["dir"] == dir && v["event"]["type"] == ty
+}
+
+async fn connect(url: &str, key: &str, beta: bool) -> Result<Socket, WsError> {
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Bearer {key}").parse().unwrap());
+    if beta {
+        request
+            .headers_mut()
+            .insert("OpenAI-Beta", "realtime=v1".parse().unwrap());
+    }
+    tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
+        .await
+        .expect("the handshake ends in time")
+        .map(|(s, _)| s)
+}
+
+async fn send(socket: &mut Socket, event: Value) {
+    socket.send(Message::text(event.to_string())).await.unwrap();
+}
+
+/// Reads until an event of type `ty`; every event seen on the way is returned too.
+async fn until(socket: &mut Socket, ty: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {ty} in time; saw {seen:?}"))
+            .unwrap_or_else(|| panic!("socket ended before {ty}"))
+            .unwrap();
+        if let Message::Text(t) = msg {
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            let done = v["type"] == ty;
+            seen.push(v);
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+fn assert_no_key(text: &str, where_: &str) {
+    assert!(!text.contains(KEY), "the app's key appears in {where_}");
+    assert!(
+        !text.contains("proxytest0123456789"),
+        "part of the app's key appears in {where_}"
+    );
+}
+
+#[tokio::test]
+async fn a_socket_app_completes_a_turn_through_the_proxy_and_injected_events_reach_the_mock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut proxy = ProxyProcess::start(&["--record", dir.path().to_str().unwrap()]);
+    let mut app = connect(&proxy.socket_url("model=gpt-realtime"), KEY, false)
+        .await
+        .expect("the mock accepts the app's key through the proxy");
+    until(&mut app, "session.created").await;
+    send(
+        &mut app,
+        json!({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}}),
+    )
+    .await;
+    until(&mut app, "session.updated").await;
+    send(
+        &mut app,
+        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "Say exactly: \"through the proxy\""}]}}),
+    )
+    .await;
+    send(&mut app, json!({"type": "response.create"})).await;
+    let turn = until(&mut app, "response.done").await;
+    assert!(turn
+        .iter()
+        .any(|e| e["type"] == "response.output_text.delta"));
+
+    proxy.wait_stdout("the app's response.create", |v| {
+        is(v, "client", "response.create")
+    });
+    let done = proxy.wait_stdout("the mock's response.done", |v| {
+        is(v, "server", "response.done")
+    });
+    assert_eq!(done["conn"], 1);
+    assert!(done["t_ms"].is_u64());
+
+    // An invalid line is refused with the reason and never sent.
+    proxy.type_line(r#"{"type":"response.create","response":{"modalities":["text"]}}"#);
+    proxy.wait_stderr("not sent");
+    proxy.type_line("not json");
+    proxy.wait_stderr("is not JSON");
+    // A valid one goes upstream on the app's connection, and its effect comes back.
+    proxy.type_line(
+        r#"{"type":"response.create","response":{"output_modalities":["text"],"instructions":"Say exactly: \"injected\""}}"#,
+    );
+    let after = until(&mut app, "response.done").await;
+    assert!(after.iter().any(|e| e["type"] == "response.created"));
+    let injected = proxy.wait_stdout("the injected event", |v| {
+        is(v, "injected", "response.create")
+    });
+    assert_eq!(injected["conn"], 1);
+    assert_eq!(
+        proxy
+            .stdout()
+            .lines()
+            .filter(|l| l.contains(r#""dir":"injected""#))
+            .count(),
+        1,
+        "only the valid line was sent"
+    );
+
+    app.close(None).await.unwrap();
+    proxy.wait_stdout("the close", |v| is(v, "local", "local.proxy.closed"));
+
+    let recordings: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(recordings.len(), 1, "{recordings:?}");
+    let recording = std::fs::read_to_string(&recordings[0]).unwrap();
+    assert!(recording.contains(r#""dir":"client","event":{"type":"conversation.item.create""#));
+    assert!(recording.contains(r#""dir":"server","event":{"type":"response.done""#));
+    assert!(recording.contains("local.proxy.injected"));
+    assert_no_key(&recording, "the recording");
+    assert_no_key(&proxy.stdout(), "stdout");
+    assert_no_key(&proxy.stderr(), "stderr");
+}
+
+#[tokio::test]
+async fn a_close_from_the_upstream_reaches_the_app_with_its_code() {
+    let proxy = ProxyProcess::start(&[]);
+    // The GA mock refuses the beta header with an error event, then close 4000:
+    // the header went through, and so does the close.
+    let mut app = connect(&proxy.socket_url("model=gpt-realtime"), KEY, true)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let frame = loop {
+        match tokio::time::timeout_at(deadline, app.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    let frame = frame.expect("the close carries a code");
+    assert_eq!(u16::from(frame.code), 4000);
+    let closed = proxy.wait_stdout("the close", |v| is(v, "local", "local.proxy.closed"));
+    assert_eq!(closed["event"]["by"], "server");
+    assert_eq!(closed["event"]["code"], 4000);
+    assert!(closed["event"]["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("beta"));
+}
+
+#[tokio::test]
+async fn an_upstream_refusal_reaches_the_app_as_the_same_status() {
+    let proxy = ProxyProcess::start(&[]);
+    let wrong = "sk-proj-wrongkey0123456789abcdefXYZ";
+    match connect(&proxy.socket_url("model=gpt-realtime"), wrong, false).await {
+        Err(WsError::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 401);
+            let body = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
+            let v: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(v["error"]["code"], "invalid_api_key", "{body}");
+        }
+        other => panic!("expected the mock's 401, got {:?}", other.map(|_| ())),
+    }
+    let refused = proxy.wait_stdout("the refusal", |v| is(v, "local", "local.proxy.refused"));
+    assert_eq!(refused["event"]["status"], 401);
+    assert!(!proxy.stdout().contains("wrongkey0123456789"));
+    assert!(!proxy.stderr().contains("wrongkey0123456789"));
+}
+
+#[tokio::test]
+async fn client_secrets_are_forwarded_and_their_value_not_printed() {
+    let proxy = ProxyProcess::start(&[]);
+    let http = reqwest::Client::new();
+    let answer = http
+        .post(format!("{}/realtime/client_secrets", proxy.base_url))
+        .bearer_auth(KEY)
+        .json(&json!({"session": {"type": "realtime", "instructions": "be brief"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    assert!(answer.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let minted: Value = answer.json().await.unwrap();
+    let secret = minted["value"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("ek_"), "{minted}");
+    assert_eq!(minted["session"]["instructions"], "be brief");
+    let line = proxy.wait_stdout("the forwarded request", |v| {
+        is(v, "local", "local.proxy.http")
+    });
+    assert_eq!(line["event"]["status"], 200);
+    // The minted secret opens a session through the proxy, like a browser's would.
+    let mut app = connect(&proxy.socket_url("model=gpt-realtime"), &secret, false)
+        .await
+        .unwrap();
+    until(&mut app, "session.created").await;
+    let secret_body = secret.trim_start_matches("ek_");
+    assert!(!proxy.stdout().contains(secret_body), "{}", proxy.stdout());
+    assert!(!proxy.stderr().contains(secret_body));
+    assert_no_key(&proxy.stdout(), "stdout");
+}
+
+#[tokio::test]
+async fn a_webrtc_call_is_refused_with_what_to_do_instead() {
+    let proxy = ProxyProcess::start(&[]);
+    let answer = reqwest::Client::new()
+        .post(format!("{}/realtime/calls", proxy.base_url))
+        .bearer_auth(KEY)
+        .header("content-type", "application/sdp")
+        .body("v=0\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 501);
+    let v: Value = answer.json().await.unwrap();
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("WebSocket") && message.contains("attach"),
+        "{message}"
+    );
+}
+
+#[test]
+fn without_headless_it_says_what_to_add() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rtconsole"))
+        .args(["proxy", "--upstream", "mock"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--headless"));
+}
