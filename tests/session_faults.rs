@@ -67,10 +67,7 @@ fn audio_that_stops_while_the_server_speaks_is_warned_once() {
     // …then it is.
     assert!(warned(&sample(&mut s, 10_000, Some(5_980))));
     assert!(!warned(&sample(&mut s, 12_000, Some(5_980))), "once");
-    let note = s
-        .log()
-        .iter()
-        .find(|e| e.type_name == "local.audio_stall");
+    let note = s.log().iter().find(|e| e.type_name == "local.audio_stall");
     assert!(note.is_some(), "a local.audio_stall note is logged");
 }
 
