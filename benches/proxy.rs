@@ -140,7 +140,7 @@ async fn connect(url: &str) -> Socket {
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert(
         "Authorization",
-        "Bearer sk-bench-0123456789abcdef0123".parse().unwrap(),
+        "Bearer sk-bench-not-a-key".parse().unwrap(),
     );
     let (socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true)
         .await
