@@ -10,6 +10,10 @@
 #[path = "support/sequences.rs"]
 mod sequences;
 
+#[path = "support/rss.rs"]
+mod rss;
+use rss::rss_mb;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,15 +31,6 @@ use serde_json::json;
 const MINUTES: u64 = 60;
 const EVENTS_PER_SECOND: u64 = 100;
 const BURST: usize = 20_000;
-
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
 
 fn main() {
     // `cargo test --benches` runs this binary too; measure only under `cargo bench`.

@@ -7,6 +7,10 @@
 //!
 //! Not a criterion bench: the point is a trend over one long run.
 
+#[path = "support/rss.rs"]
+mod rss;
+use rss::rss_mb;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -37,15 +41,6 @@ const DELTA_MS: u64 = 40;
 struct Args {
     #[command(flatten)]
     connect: ConnectArgs,
-}
-
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 struct Sink(AtomicU64);
