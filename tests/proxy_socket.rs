@@ -365,3 +365,95 @@ fn without_headless_it_says_what_to_add() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--headless"));
 }
+
+#[tokio::test]
+async fn breakpoints_hold_edit_release_and_drop_events_in_each_direction() {
+    let mut proxy = ProxyProcess::start(&["--break", "server:session.updated"]);
+    proxy.wait_stderr("breakpoint set on server:session.updated");
+    let mut app = connect(&proxy.socket_url("model=gpt-realtime"), KEY, false)
+        .await
+        .unwrap();
+    until(&mut app, "session.created").await;
+    send(
+        &mut app,
+        json!({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}}),
+    )
+    .await;
+    let held = proxy.wait_stdout("the held session.updated", |v| {
+        is(v, "local", "local.proxy.held")
+    });
+    assert_eq!(held["event"]["flow"], "server");
+    assert_eq!(held["event"]["event"]["type"], "session.updated");
+    let server_hold = held["event"]["hold"].as_u64().unwrap();
+
+    // The other direction keeps flowing while the server's event is held; this one
+    // is held on its way up, edited, and the mock answers the edit.
+    proxy.type_line(":break client:conversation.item.create");
+    proxy.wait_stderr("breakpoint set on client:conversation.item.create");
+    send(
+        &mut app,
+        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "Say exactly: \"original words\""}]}}),
+    )
+    .await;
+    let held_up = proxy.wait_stdout("the held item", |v| {
+        is(v, "local", "local.proxy.held") && v["event"]["flow"] == "client"
+    });
+    let client_hold = held_up["event"]["hold"].as_u64().unwrap();
+    assert_ne!(client_hold, server_hold);
+    proxy.type_line(&format!(":release {client_hold} {{\"type\":\"nope\"}}"));
+    proxy.wait_stderr("stays held");
+    proxy.type_line(&format!(
+        r#":release {client_hold} {{"type":"conversation.item.create","item":{{"type":"message","role":"user","content":[{{"type":"input_text","text":"Say exactly: \"edited words\""}}]}}}}"#
+    ));
+    proxy.wait_stderr("released, edited");
+    proxy.wait_stdout("the edited item relayed", |v| {
+        is(v, "client", "conversation.item.create") && v.to_string().contains("edited words")
+    });
+    proxy.type_line(&format!(":release {server_hold}"));
+    until(&mut app, "session.updated").await;
+
+    // A dropped event never reaches the mock: the first response.create is dropped,
+    // the second released, and exactly one response is made.
+    proxy.type_line(":unbreak client:conversation.item.create");
+    proxy.type_line(":break client:response.create");
+    proxy.wait_stderr("breakpoint set on client:response.create");
+    send(&mut app, json!({"type": "response.create"})).await;
+    let first = proxy.wait_stdout("the first held response.create", |v| {
+        is(v, "local", "local.proxy.held") && v["event"]["event"]["type"] == "response.create"
+    });
+    proxy.type_line(&format!(":drop {}", first["event"]["hold"]));
+    proxy.wait_stdout("the drop", |v| is(v, "local", "local.proxy.dropped"));
+    send(&mut app, json!({"type": "response.create"})).await;
+    let second = proxy.wait_stdout("the second held response.create", |v| {
+        is(v, "local", "local.proxy.held")
+            && v["event"]["event"]["type"] == "response.create"
+            && v["event"]["hold"] != first["event"]["hold"]
+    });
+    proxy.type_line(&format!(":release {}", second["event"]["hold"]));
+    let turn = until(&mut app, "response.done").await;
+    let text: String = turn
+        .iter()
+        .filter(|e| e["type"] == "response.output_text.delta")
+        .filter_map(|e| e["delta"].as_str())
+        .collect();
+    assert!(text.contains("edited words"), "{text}");
+    assert!(!text.contains("original"), "{text}");
+    assert_eq!(
+        turn.iter()
+            .filter(|e| e["type"] == "response.created")
+            .count(),
+        1
+    );
+    assert_eq!(
+        proxy
+            .stdout()
+            .lines()
+            .filter(|l| l.contains(r#""dir":"client","event":{"type":"response.create""#))
+            .count(),
+        1,
+        "the dropped response.create was not relayed"
+    );
+    assert_no_key(&proxy.stdout(), "stdout");
+    assert_no_key(&proxy.stderr(), "stderr");
+}

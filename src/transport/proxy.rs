@@ -21,8 +21,11 @@ use tokio::task::JoinHandle;
 
 use super::link::{websocket_base, SetupError};
 
+mod breakpoints;
 mod http_forward;
 mod socket_relay;
+
+pub use breakpoints::{Breakpoint, Breakpoints, DecideError, Decision, HeldInfo};
 
 /// Where the proxy listens and what it relays to.
 #[derive(Debug, Clone)]
@@ -35,7 +38,7 @@ pub struct ProxyConfig {
 }
 
 /// Who a relayed message came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Flow {
     /// The app, on its way to the API.
     Client,
@@ -96,6 +99,25 @@ pub enum ProxyEvent {
         target: String,
         status: u16,
         body: String,
+    },
+    /// A breakpoint holds this event (`flow` says which way it was going) until
+    /// [`Breakpoints::decide`] is called with `hold`.
+    Held {
+        conn: u64,
+        at: Instant,
+        hold: u64,
+        flow: Flow,
+        text: String,
+    },
+    /// Held event `hold` was released (then relayed, reported as a `Text`, edited if
+    /// `edited`) or dropped.
+    Decided {
+        conn: u64,
+        at: Instant,
+        hold: u64,
+        flow: Flow,
+        released: bool,
+        edited: bool,
     },
     /// An HTTP request forwarded (or answered by the proxy itself).
     Http {
@@ -159,6 +181,7 @@ struct Shared {
     next_conn: AtomicU64,
     events: mpsc::Sender<ProxyEvent>,
     injector: Injector,
+    breakpoints: Breakpoints,
 }
 
 impl Shared {
@@ -186,6 +209,7 @@ pub struct Proxy {
     addr: SocketAddr,
     events: Option<mpsc::Receiver<ProxyEvent>>,
     injector: Injector,
+    breakpoints: Breakpoints,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -211,6 +235,7 @@ impl Proxy {
         let addr = listener.local_addr()?;
         let (events_tx, events_rx) = mpsc::channel(1024);
         let injector = Injector::default();
+        let breakpoints = Breakpoints::default();
         let shared = Arc::new(Shared {
             upstream,
             upstream_socket,
@@ -219,6 +244,7 @@ impl Proxy {
             next_conn: AtomicU64::new(0),
             events: events_tx,
             injector: injector.clone(),
+            breakpoints: breakpoints.clone(),
         });
         let router = Router::new()
             .route("/v1/realtime", get(socket_relay::upgrade))
@@ -249,6 +275,7 @@ impl Proxy {
             addr,
             events: Some(events_rx),
             injector,
+            breakpoints,
             stop: Some(stop),
             task: Some(task),
         })
@@ -270,6 +297,11 @@ impl Proxy {
 
     pub fn injector(&self) -> Injector {
         self.injector.clone()
+    }
+
+    /// Where breakpoints are set and held events released or dropped.
+    pub fn breakpoints(&self) -> Breakpoints {
+        self.breakpoints.clone()
     }
 
     /// Stops listening; relayed sockets still open are cut after a short grace.

@@ -109,6 +109,44 @@ impl<W: Write> ProxyOutput<W> {
                 });
                 self.print_note(*at, *conn, note)
             }
+            ProxyEvent::Held {
+                conn,
+                at,
+                hold,
+                flow,
+                text,
+            } => {
+                let mut note = json!({
+                    "type": "local.proxy.held",
+                    "hold": hold,
+                    "flow": flow.as_str(),
+                });
+                self.record_note(*conn, *at, &note);
+                note["event"] = json_or_text(text);
+                self.print_note(*at, *conn, note)
+            }
+            ProxyEvent::Decided {
+                conn,
+                at,
+                hold,
+                flow,
+                released,
+                edited,
+            } => {
+                let kind = if *released {
+                    "local.proxy.released"
+                } else {
+                    "local.proxy.dropped"
+                };
+                let note = json!({
+                    "type": kind,
+                    "hold": hold,
+                    "flow": flow.as_str(),
+                    "edited": edited,
+                });
+                self.record_note(*conn, *at, &note);
+                self.print_note(*at, *conn, note)
+            }
             ProxyEvent::Http {
                 conn,
                 at,
