@@ -105,10 +105,7 @@ async fn serve(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
         breakpoints.add(bp.clone());
         eprintln!("proxy: breakpoint set on {bp}");
     }
-    eprintln!(
-        "proxy: type a client event (one JSON object per line) to send it on the newest connection; {}",
-        typed::COMMANDS_HELP
-    );
+    eprintln!("proxy: {}", typed::COMMANDS_HELP);
     let mut typed = read_stdin_lines();
     let injector = proxy.injector();
     let mut out = ProxyOutput::new(io::stdout().lock(), &upstream, dialect, args.record.clone());

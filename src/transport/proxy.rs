@@ -2,9 +2,9 @@
 //! request passed to the upstream (the API or a mock) with the app's own credential,
 //! and everything relayed reported as [`ProxyEvent`]s for a front-end to show.
 //!
-//! WebSocket sessions (`GET /v1/realtime?…`) are relayed frame by frame and
-//! `POST /v1/realtime/client_secrets` is forwarded; WebRTC calls are not relayed yet
-//! and are refused with a message saying so.
+//! WebSocket sessions (`GET /v1/realtime?…`) are relayed frame by frame, WebRTC
+//! calls (`POST /v1/realtime/calls`) by a peer on each side, and the other
+//! `/v1/realtime/…` requests (`client_secrets`, hangup) are forwarded.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -16,13 +16,17 @@ use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 
 use super::link::{websocket_base, SetupError};
 
+mod audio_meter;
 mod breakpoints;
+mod call_bridge;
+mod call_relay;
 mod http_forward;
+mod rtp_out;
 mod socket_relay;
 
 pub use breakpoints::{Breakpoint, Breakpoints, DecideError, Decision, HeldInfo};
@@ -61,11 +65,13 @@ impl Flow {
 /// What happened on the proxy; `conn` numbers the app's requests from 1.
 #[derive(Debug, Clone)]
 pub enum ProxyEvent {
-    /// The upstream accepted the app's socket; `target` is the path and query opened.
+    /// The upstream accepted the app's socket, or answered its call; `target` is the
+    /// path and query the app opened, `call_id` the call's id (from `Location`).
     Opened {
         conn: u64,
         at: Instant,
         target: String,
+        call_id: Option<String>,
     },
     /// One text frame relayed (or injected), as it went over the wire.
     Text {
@@ -73,6 +79,18 @@ pub enum ProxyEvent {
         at: Instant,
         flow: Flow,
         text: String,
+    },
+    /// The audio of a relayed call since the last report (about once a second while
+    /// it flows): packets relayed one way, and how loud they were once decoded.
+    Audio {
+        conn: u64,
+        at: Instant,
+        flow: Flow,
+        packets: u64,
+        bytes: u64,
+        undecodable: u64,
+        rms_dbfs: f32,
+        peak_dbfs: f32,
     },
     /// One binary frame relayed; only its size is reported.
     Binary {
@@ -134,7 +152,7 @@ pub enum ProxyEvent {
 /// Why an injected event was not sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InjectError {
-    #[error("no app is connected through the proxy yet; connect your app's WebSocket session first, then type the event again")]
+    #[error("no app is connected through the proxy yet; connect your app (a WebRTC call or a WebSocket session) first, then type the event again")]
     NoConnection,
 }
 
@@ -182,11 +200,39 @@ struct Shared {
     events: mpsc::Sender<ProxyEvent>,
     injector: Injector,
     breakpoints: Breakpoints,
+    /// The address the proxy listens on, for `Location` when the app sent no `Host`.
+    listen: SocketAddr,
+    /// Where the app-side peer of a relayed call binds its UDP socket.
+    app_bind: String,
+    /// Live relayed calls by call id: notified when the app hangs up through us.
+    calls: Mutex<BTreeMap<String, Arc<Notify>>>,
 }
 
 impl Shared {
     fn next_conn(&self) -> u64 {
         self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn register_call(&self, call_id: &str, hangup: Arc<Notify>) {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(call_id.to_string(), hangup);
+    }
+
+    fn forget_call(&self, call_id: &str) {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(call_id);
+    }
+
+    /// Ends the relay of `call_id`, if it is one of ours.
+    fn hang_up_call(&self, call_id: &str) {
+        let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hangup) = calls.get(call_id) {
+            hangup.notify_one();
+        }
     }
 
     /// Reports an event; waits when the front-end is behind, so a slow terminal
@@ -201,6 +247,12 @@ impl Shared {
         let rest = app_path.strip_prefix("/v1").unwrap_or(app_path);
         format!("{}{rest}", base_path.trim_end_matches('/'))
     }
+}
+
+/// The app-side peer of a call binds where the proxy listens: loopback for a
+/// loopback proxy, every interface for `0.0.0.0`, else that address.
+fn app_bind(listen: SocketAddr) -> String {
+    SocketAddr::new(listen.ip(), 0).to_string()
 }
 
 /// A running proxy; dropping it without [`Proxy::shutdown`] leaves the server task
@@ -245,19 +297,24 @@ impl Proxy {
             events: events_tx,
             injector: injector.clone(),
             breakpoints: breakpoints.clone(),
+            listen: addr,
+            app_bind: app_bind(addr),
+            calls: Mutex::new(BTreeMap::new()),
         });
         let router = Router::new()
-            .route("/v1/realtime", get(socket_relay::upgrade))
             .route(
-                "/v1/realtime/client_secrets",
-                post(http_forward::client_secrets),
+                "/v1/realtime",
+                get(socket_relay::upgrade).post(call_relay::create_call),
             )
-            .route("/v1/realtime/calls", post(http_forward::calls_not_relayed))
+            .route("/v1/realtime/client_secrets", post(http_forward::forward))
+            .route("/v1/realtime/calls", post(call_relay::create_call))
             .route(
-                "/v1/realtime/calls/{*rest}",
-                post(http_forward::calls_not_relayed),
+                "/v1/realtime/calls/{call_id}/{action}",
+                post(http_forward::call_action),
             )
             .fallback(http_forward::not_served)
+            // A web page calls the API from its own origin; so it may call the proxy.
+            .layer(crate::mock::http::browser_cors())
             .with_state(shared);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

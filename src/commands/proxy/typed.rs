@@ -8,7 +8,7 @@ use crate::protocol::validate::{validate_client_text, ValidationError};
 use crate::protocol::Dialect;
 use crate::transport::proxy::{Breakpoint, Breakpoints, Decision, Flow, Injector};
 
-pub const COMMANDS_HELP: &str = "commands: a client event as one JSON line injects it; :break client:TYPE|server:TYPE holds matching events (TYPE may end in *); :unbreak DIR:TYPE; :breaks lists breakpoints and held events; :release N [EDITED JSON] sends held event N (edited); :drop N never sends it; :help";
+pub const COMMANDS_HELP: &str = "type a client event (one JSON object on a line) to send it on the newest connection; :break client:TYPE|server:TYPE holds matching events (TYPE may end in *); :unbreak DIR:TYPE; :breaks lists breakpoints and held events; :release N [EDITED JSON] sends held event N (edited); :drop N never sends it; :help";
 
 /// Carries out one typed line; what to tell the user (on stderr), if anything.
 pub fn handle_line(

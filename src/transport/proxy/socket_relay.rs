@@ -19,20 +19,12 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::breakpoints::Lane;
-use super::http_forward::api_error;
+use super::http_forward::{api_error, passed_headers};
 use super::{Flow, ProxyEvent, Shared};
 use crate::protocol::redact::redact_text;
 use crate::transport::link::explain_session_close;
 
 type Upstream = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// The request headers an app's session depends on; passed through unchanged.
-const PASSED_HEADERS: [&str; 4] = [
-    "authorization",
-    "openai-beta",
-    "openai-organization",
-    "openai-project",
-];
 
 /// How long the side that did not close gets to answer a relayed close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -67,12 +59,10 @@ pub(super) async fn upgrade(
             return refused(&shared, conn, target, response, body).await;
         }
     };
-    for name in PASSED_HEADERS {
-        for value in headers.get_all(name) {
-            if let Ok(v) = value.to_str() {
-                if let Ok(v) = v.parse() {
-                    request.headers_mut().append(name, v);
-                }
+    for (name, value) in passed_headers(&headers) {
+        if let Ok(v) = value.to_str() {
+            if let Ok(v) = v.parse() {
+                request.headers_mut().append(name, v);
             }
         }
     }
@@ -123,6 +113,7 @@ pub(super) async fn upgrade(
             conn,
             at: Instant::now(),
             target,
+            call_id: None,
         })
         .await;
     let injected = shared.injector.register(conn);
@@ -132,7 +123,7 @@ pub(super) async fn upgrade(
     })
 }
 
-async fn refused(
+pub(super) async fn refused(
     shared: &Shared,
     conn: u64,
     target: String,
