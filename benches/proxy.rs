@@ -20,11 +20,18 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+#[path = "../tests/support/aiortc.rs"]
+mod aiortc;
+#[path = "proxy/webrtc.rs"]
+mod webrtc;
+
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const WARMUP: usize = 200;
 const MESSAGES: usize = 3000;
 const CONNECTS: usize = 100;
+/// A remote server's handshake: one TLS and HTTP round trip to a nearby region.
+const FAR_HANDSHAKE: Duration = Duration::from_millis(20);
 
 /// A realistic server event: a text delta, the most frequent event of a turn.
 const EVENT: &str = r#"{"type":"response.output_text.delta","event_id":"event_BpIq6fVkOSXoHfsp3tv0v","response_id":"resp_BpIq5oDBm8QGZrJnd3Gr4","item_id":"item_BpIq5pZ6jP9QhFeR5GJvS","output_index":0,"content_index":0,"delta":"The proxy relays this frame as it is."}"#;
@@ -39,21 +46,15 @@ fn main() {
 }
 
 async fn bench() {
-    let echo = echo_server().await;
-    let mut proxy = Proxy::start(ProxyConfig {
+    let echo = echo_server(Duration::ZERO).await;
+    let proxy = Proxy::start(ProxyConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         upstream: format!("http://{echo}/v1"),
         open_timeout: Duration::from_secs(5),
     })
     .await
     .expect("the proxy starts");
-    let mut events = proxy.take_events().unwrap();
-    tokio::spawn(async move {
-        let mut out = ProxyOutput::new(io::sink(), "bench", Dialect::Ga, None);
-        while let Some(e) = events.recv().await {
-            let _ = out.handle(&e);
-        }
-    });
+    let proxy = with_output(proxy);
     let direct_url = format!("ws://{echo}/v1/realtime?model=gpt-realtime");
     let proxied_url = format!("ws://{}/v1/realtime?model=gpt-realtime", proxy.addr());
 
@@ -92,36 +93,79 @@ async fn bench() {
         p50.as_secs_f64() / d50.as_secs_f64()
     );
 
+    connect_ratio("an echo server on loopback", &direct_url, &proxied_url).await;
+    // The proxy opens the upstream before it accepts the app, so on loopback a
+    // connect through it is two handshakes for one. Across a network the upstream's
+    // own handshake dominates both.
+    let far = echo_server(FAR_HANDSHAKE).await;
+    let far_proxy = with_output(
+        Proxy::start(ProxyConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            upstream: format!("http://{far}/v1"),
+            open_timeout: Duration::from_secs(5),
+        })
+        .await
+        .expect("the proxy starts"),
+    );
+    connect_ratio(
+        &format!("an echo server that accepts after {FAR_HANDSHAKE:?}"),
+        &format!("ws://{far}/v1/realtime?model=gpt-realtime"),
+        &format!("ws://{}/v1/realtime?model=gpt-realtime", far_proxy.addr()),
+    )
+    .await;
+    far_proxy.shutdown().await;
+    proxy.shutdown().await;
+    webrtc::bench(with_output).await;
+}
+
+async fn connect_ratio(upstream: &str, direct_url: &str, proxied_url: &str) {
     let mut dc = Vec::with_capacity(CONNECTS);
     let mut pc = Vec::with_capacity(CONNECTS);
     for _ in 0..CONNECTS {
         let t = Instant::now();
-        let s = connect(&direct_url).await;
+        let s = connect(direct_url).await;
         dc.push(t.elapsed());
         drop(s);
         let t = Instant::now();
-        let s = connect(&proxied_url).await;
+        let s = connect(proxied_url).await;
         pc.push(t.elapsed());
         drop(s);
     }
     let (dc50, pc50) = (percentile(&mut dc, 0.5), percentile(&mut pc, 0.5));
     println!(
-        "  connect ({CONNECTS} each)  direct median {}  through the proxy median {}  ratio {:.2}× (target ≤ 1.5×)",
+        "  connect to {upstream} ({CONNECTS} each)  direct median {}  through the proxy median {}  ratio {:.2}× (target ≤ 1.5×)",
         ms(dc50),
         ms(pc50),
         pc50.as_secs_f64() / dc50.as_secs_f64()
     );
-    proxy.shutdown().await;
 }
 
-/// A WebSocket server that sends every text frame back.
-async fn echo_server() -> std::net::SocketAddr {
+/// Formats the proxy's events as `--headless` prints them, into a sink, so the cost
+/// of the JSONL output is in every figure.
+fn with_output(mut proxy: Proxy) -> Proxy {
+    let mut events = proxy.take_events().unwrap();
+    tokio::spawn(async move {
+        let mut out = ProxyOutput::new(io::sink(), "bench", Dialect::Ga, None);
+        while let Some(e) = events.recv().await {
+            let _ = out.handle(&e);
+        }
+    });
+    proxy
+}
+
+/// A WebSocket server that sends every text frame back, accepting each handshake
+/// after `delay` (a server across a network, rather than on loopback).
+async fn echo_server(delay: Duration) -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             tcp.set_nodelay(true).ok();
             tokio::spawn(async move {
+                // Even a zero sleep waits for the timer wheel (about 1 ms).
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
                     return;
                 };
