@@ -247,6 +247,22 @@ impl Shared {
         let rest = app_path.strip_prefix("/v1").unwrap_or(app_path);
         format!("{}{rest}", base_path.trim_end_matches('/'))
     }
+
+    /// The upstream's HTTP URL for what the app requested (path and query).
+    fn upstream_url(&self, uri: &axum::http::Uri) -> reqwest::Url {
+        let mut url = reqwest::Url::parse(&self.upstream).expect("checked when the proxy started");
+        let path = self.upstream_path(url.path(), uri.path());
+        url.set_path(&path);
+        url.set_query(uri.query());
+        url
+    }
+}
+
+/// What the app asked for, as shown: its path and query.
+fn target_of(uri: &axum::http::Uri) -> String {
+    uri.path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| uri.path().to_string())
 }
 
 /// The app-side peer of a call binds where the proxy listens: loopback for a

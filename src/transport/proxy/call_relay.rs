@@ -19,7 +19,7 @@ use tokio::sync::{oneshot, Notify};
 use super::call_bridge::{self, Bridge};
 use super::http_forward::{api_error, passed_headers};
 use super::socket_relay::refused;
-use super::{ProxyEvent, Shared};
+use super::{target_of, ProxyEvent, Shared};
 use crate::protocol::redact::redact_text;
 use crate::transport::connect::connect;
 use crate::transport::rtc_setup::{AudioSender, Peer, PeerSettings, RTCSessionDescription};
@@ -60,10 +60,7 @@ pub(super) async fn create_call(
     body: Bytes,
 ) -> Response {
     let conn = shared.next_conn();
-    let target = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| uri.path().to_string());
+    let target = target_of(&uri);
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -79,9 +76,7 @@ pub(super) async fn create_call(
 
     // The upstream leg: its offer is posted from inside `connect`, which reports
     // the answer here as soon as it arrives and goes on to open the data channel.
-    let mut url = reqwest::Url::parse(&shared.upstream).expect("checked when the proxy started");
-    url.set_path(&shared.upstream_path(url.path(), uri.path()));
-    url.set_query(uri.query());
+    let url = shared.upstream_url(&uri);
     let auth = passed_headers(&headers);
     let (answered_tx, answered_rx) = oneshot::channel::<Upstream>();
     let post = {
@@ -161,7 +156,7 @@ pub(super) async fn create_call(
         app_audio,
         upstream_leg,
         hangup,
-        hangup_url: call_id.as_ref().map(|id| hangup_url(&shared, id)),
+        hangup_url: call_id.as_ref().and_then(|id| hangup_url(&shared, id)),
         auth,
     };
     tokio::spawn(call_bridge::run(shared.clone(), bridge));
@@ -364,9 +359,10 @@ fn proxy_location(headers: &HeaderMap, shared: &Shared, call_id: &str) -> String
     format!("http://{host}/v1/realtime/calls/{call_id}")
 }
 
-fn hangup_url(shared: &Shared, call_id: &str) -> reqwest::Url {
-    let mut url = reqwest::Url::parse(&shared.upstream).expect("checked when the proxy started");
-    let path = shared.upstream_path(url.path(), &format!("/v1/realtime/calls/{call_id}/hangup"));
-    url.set_path(&path);
-    url
+/// Where the upstream takes this call's hangup; `None` for an id that is no path.
+fn hangup_url(shared: &Shared, call_id: &str) -> Option<reqwest::Url> {
+    let path = format!("/v1/realtime/calls/{call_id}/hangup");
+    axum::http::Uri::try_from(path)
+        .ok()
+        .map(|uri| shared.upstream_url(&uri))
 }

@@ -72,10 +72,7 @@ pub(super) async fn forward(
     body: Bytes,
 ) -> Response {
     let conn = shared.next_conn();
-    let base = reqwest::Url::parse(&shared.upstream).expect("checked when the proxy started");
-    let mut url = base.clone();
-    url.set_path(&shared.upstream_path(base.path(), uri.path()));
-    url.set_query(uri.query());
+    let url = shared.upstream_url(&uri);
     let mut request = shared.http.post(url.clone()).body(body.clone());
     for name in REQUEST_HEADERS {
         for value in headers.get_all(name) {

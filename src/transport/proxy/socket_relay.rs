@@ -20,7 +20,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::breakpoints::Lane;
 use super::http_forward::{api_error, passed_headers};
-use super::{Flow, ProxyEvent, Shared};
+use super::{target_of, Flow, ProxyEvent, Shared};
 use crate::protocol::redact::redact_text;
 use crate::transport::link::explain_session_close;
 
@@ -36,10 +36,7 @@ pub(super) async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let conn = shared.next_conn();
-    let target = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| uri.path().to_string());
+    let target = target_of(&uri);
     let mut url = shared.upstream_socket.clone();
     let path = shared.upstream_path(shared.upstream_socket.path(), uri.path());
     url.set_path(&path);
