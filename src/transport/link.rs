@@ -8,6 +8,7 @@
 
 mod audio;
 mod driver;
+mod relay;
 pub mod setup;
 mod socket;
 mod socket_audio;
@@ -26,6 +27,8 @@ use crate::protocol::Dialect;
 use crate::session::{Effect, Input};
 
 pub use audio::{AudioPort, Playback};
+pub(crate) use relay::json_or_text;
+pub use relay::{RelayOptions, RelayRecorder};
 pub use setup::{SetupError, SharedMock};
 pub(crate) use socket::{explain_session_close, websocket_base};
 
@@ -52,6 +55,13 @@ impl Clock {
     /// Milliseconds with a fraction, for the connect breakdown.
     pub fn now_ms_f64(&self) -> f64 {
         self.0.elapsed().as_secs_f64() * 1e3
+    }
+    /// Where `at` falls on this clock (0 before the start), for events stamped
+    /// elsewhere (the proxy's).
+    pub fn ms_at(&self, at: std::time::Instant) -> u64 {
+        Instant::from_std(at)
+            .saturating_duration_since(self.0)
+            .as_millis() as u64
     }
     /// The instant `ms` after the start, for timers.
     pub fn at(&self, ms: u64) -> Instant {
@@ -118,6 +128,10 @@ pub enum LinkEvent {
     Input(Input),
     /// The data channel is open; the `Input`s that say so follow.
     Up(CallInfo),
+    /// `rtconsole proxy`: the view follows app connection `conn`, which just
+    /// opened. With `fresh`, the `Input`s that follow belong to a new session (the
+    /// one before had a connection of its own).
+    Relayed { conn: u64, fresh: bool },
     /// Nothing more will come: the `Input`s before said how it ended.
     Ended,
 }
@@ -150,6 +164,20 @@ impl Link {
             events: events_tx,
             commands: commands_rx,
             audio,
+        }));
+        (Link { commands }, events)
+    }
+
+    /// The link of `rtconsole proxy`'s TUI: the relayed app's session as `Input`s,
+    /// stamped on `clock`; sends are injected on the app's connection.
+    pub fn relay(clock: Clock, options: RelayOptions) -> (Link, mpsc::Receiver<LinkEvent>) {
+        let (events_tx, events) = mpsc::channel(EVENTS_CAPACITY);
+        let (commands, commands_rx) = mpsc::channel(COMMANDS_CAPACITY);
+        tokio::spawn(relay::run(relay::Relay {
+            clock,
+            events: events_tx,
+            commands: commands_rx,
+            options,
         }));
         (Link { commands }, events)
     }
@@ -191,7 +219,7 @@ pub async fn drain_until_ended(
         while let Some(ev) = events.recv().await {
             match ev {
                 LinkEvent::Input(input) => feed(input),
-                LinkEvent::Up(_) => {}
+                LinkEvent::Up(_) | LinkEvent::Relayed { .. } => {}
                 LinkEvent::Ended => return,
             }
         }

@@ -123,6 +123,16 @@ impl App {
         self.dirty = true;
     }
 
+    /// Shows another session (the proxy's next app connection): the panes that
+    /// hold per-session state start over; the composer keeps its draft and history.
+    pub fn start_session(&mut self, session: Session) {
+        self.session = session;
+        self.log = EventLogPane::new(self.log.save_dir().to_path_buf());
+        self.transcript = TranscriptPane::default();
+        self.config = ConfigEditorPane::default();
+        self.dirty = true;
+    }
+
     pub fn composer_mut(&mut self) -> &mut ComposerPane {
         &mut self.composer
     }

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::protocol::redact::{redact_text, redact_value};
 use crate::protocol::{Dialect, Direction};
 use crate::recording::{fresh_path, Header, RecordingWriter};
+use crate::transport::link::{json_or_text, RelayRecorder};
 use crate::transport::proxy::{Flow, ProxyEvent};
 
 /// Where relayed events go.
@@ -23,8 +24,10 @@ pub struct ProxyOutput<W: Write> {
     dialect: Dialect,
     record_dir: Option<PathBuf>,
     recordings: HashMap<u64, Recorded>,
-    /// Recordings that could not be created or written (each reported on stderr).
+    /// Recordings that could not be created or written (each reported).
     pub record_failures: usize,
+    /// What the user should be told about the recordings, until taken.
+    messages: Vec<String>,
 }
 
 struct Recorded {
@@ -42,7 +45,14 @@ impl<W: Write> ProxyOutput<W> {
             record_dir,
             recordings: HashMap::new(),
             record_failures: 0,
+            messages: Vec::new(),
         }
+    }
+
+    /// What happened to the recordings since the last call (one started, one
+    /// failed), for stderr or the TUI's log.
+    pub fn take_messages(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.messages)
     }
 
     /// Prints (and records) one event; an error is stdout failing.
@@ -163,7 +173,10 @@ impl<W: Write> ProxyOutput<W> {
         let path = fresh_path(dir, &format!("proxy-conn{conn}"));
         match RecordingWriter::create(&path, &header) {
             Ok(writer) => {
-                eprintln!("proxy: recording connection {conn} to {}", path.display());
+                self.messages.push(format!(
+                    "proxy: recording connection {conn} to {}",
+                    path.display()
+                ));
                 self.recordings
                     .insert(conn, Recorded { opened: at, writer });
             }
@@ -202,10 +215,10 @@ impl<W: Write> ProxyOutput<W> {
     fn record_failed(&mut self, conn: u64, e: &io::Error) {
         self.recordings.remove(&conn);
         self.record_failures += 1;
-        eprintln!(
+        self.messages.push(format!(
             "proxy: connection {conn} is no longer recorded: {}; free space or choose another --record directory",
             redact_text(&e.to_string())
-        );
+        ));
     }
 }
 
@@ -227,9 +240,16 @@ fn message_line(t_ms: u64, conn: u64, dir: &str, text: &str) -> String {
     Value::Object(line).to_string()
 }
 
-/// A body as JSON when it is, else as a string (an SDP, an HTML error page).
-fn json_or_text(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|_| json!(body))
+/// The TUI's relay link records through the same code as `--headless`; its
+/// output is not printed (`W` is a sink there).
+impl<W: Write + Send + Sync> RelayRecorder for ProxyOutput<W> {
+    fn record(&mut self, event: &ProxyEvent) -> Vec<String> {
+        if let Err(e) = self.handle(event) {
+            self.messages
+                .push(format!("proxy: cannot write the event output: {e}"));
+        }
+        self.take_messages()
+    }
 }
 
 #[cfg(test)]

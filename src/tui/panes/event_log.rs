@@ -74,6 +74,11 @@ impl EventLogPane {
         }
     }
 
+    /// Where `s` and `S` write their files.
+    pub fn save_dir(&self) -> &std::path::Path {
+        &self.save_dir
+    }
+
     /// The seq of the selected event (the first of a coalesced row); with the
     /// detail view open, the event it shows.
     pub fn selected_seq(&self) -> Option<usize> {

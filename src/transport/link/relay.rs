@@ -1,0 +1,239 @@
+//! The link behind `rtconsole proxy`'s TUI: the proxy's events turned into the
+//! same `Input`s a session of our own produces, so the live loop and every pane
+//! work unchanged. The app's client events come in as `Input::Sent` (logged and
+//! applied, never sent again), the API's as `Input::Server`, the proxy's own
+//! happenings as `local.proxy.*` notes; what the front-end sends (already
+//! validated by the core) is injected on the app's connection.
+//!
+//! One session is shown at a time: the newest connection's. When another app
+//! connection opens, [`LinkEvent::Relayed`] says so and the inputs that follow
+//! belong to a fresh session. Events of older connections are recorded but not
+//! shown.
+
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::{Clock, Command, LinkEvent};
+use crate::protocol::redact::redact_text;
+use crate::session::{Input, TransportStatus};
+use crate::transport::proxy::{Flow, Injector, ProxyEvent};
+
+/// Writes what the proxy relays somewhere (one recording per connection), seeing
+/// every event of every connection, shown or not.
+pub trait RelayRecorder: Send + Sync {
+    /// Records one event; returns what the user should be told (a recording that
+    /// started, or one that failed).
+    fn record(&mut self, event: &ProxyEvent) -> Vec<String>;
+}
+
+/// What the relay link is given: the proxy's event stream and injector.
+pub struct RelayOptions {
+    pub events: mpsc::Receiver<ProxyEvent>,
+    pub injector: Injector,
+    /// The base URL the app is told to use, for the first note.
+    pub base_url: String,
+    pub recorder: Option<Box<dyn RelayRecorder>>,
+}
+
+pub(super) struct Relay {
+    pub clock: Clock,
+    pub events: mpsc::Sender<LinkEvent>,
+    pub commands: mpsc::Receiver<Command>,
+    pub options: RelayOptions,
+}
+
+/// The connection on show and whether it is still open.
+#[derive(Default)]
+struct Shown {
+    conn: Option<u64>,
+    open: bool,
+}
+
+pub(super) async fn run(mut r: Relay) {
+    let mut shown = Shown::default();
+    let endpoint = format!("waiting for an app at {}", r.options.base_url);
+    r.transport(r.clock.now_ms(), TransportStatus::Connecting { endpoint })
+        .await;
+    loop {
+        tokio::select! {
+            event = r.options.events.recv() => match event {
+                Some(event) => r.on_event(&mut shown, event).await,
+                None => {
+                    r.end(&shown, "the proxy stopped".into()).await;
+                    return;
+                }
+            },
+            command = r.commands.recv() => match command {
+                Some(Command::Send(text)) => r.inject(&shown, text).await,
+                // No audio device is driven for a relayed session.
+                Some(Command::Effect(_)) => {}
+                Some(Command::Close(reason)) => {
+                    r.end(&shown, reason).await;
+                    return;
+                }
+                None => {
+                    r.end(&shown, "the front-end went away".into()).await;
+                    return;
+                }
+            },
+        }
+    }
+}
+
+impl Relay {
+    async fn input(&self, input: Input) {
+        let _ = self.events.send(LinkEvent::Input(input)).await;
+    }
+
+    async fn transport(&self, at_ms: u64, status: TransportStatus) {
+        self.input(Input::Transport { at_ms, status }).await;
+    }
+
+    async fn note(&self, at_ms: u64, note: Value) {
+        self.input(Input::Note { at_ms, note }).await;
+    }
+
+    async fn on_event(&mut self, shown: &mut Shown, event: ProxyEvent) {
+        let told = match self.options.recorder.as_mut() {
+            Some(r) => r.record(&event),
+            None => Vec::new(),
+        };
+        for message in told {
+            let at_ms = self.clock.now_ms();
+            let note = json!({"type": "local.proxy.record", "message": message});
+            self.note(at_ms, note).await;
+        }
+        match event {
+            ProxyEvent::Opened { conn, at, target } => {
+                // The first connection continues the session that waited for it, so
+                // the client secret the app minted first stays in view.
+                let fresh = shown.conn.is_some();
+                shown.conn = Some(conn);
+                shown.open = true;
+                let _ = self.events.send(LinkEvent::Relayed { conn, fresh }).await;
+                let at_ms = self.clock.ms_at(at);
+                let endpoint = format!("app connection {conn}: {target}");
+                self.transport(at_ms, TransportStatus::Connecting { endpoint })
+                    .await;
+                self.note(
+                    at_ms,
+                    json!({"type": "local.proxy.open", "conn": conn, "path": target}),
+                )
+                .await;
+                self.transport(at_ms, TransportStatus::Connected).await;
+                self.transport(at_ms, TransportStatus::ChannelOpen).await;
+            }
+            ProxyEvent::Text {
+                conn,
+                at,
+                flow,
+                text,
+            } if shown.conn == Some(conn) => {
+                let at_ms = self.clock.ms_at(at);
+                match flow {
+                    Flow::Client => self.input(Input::Sent { at_ms, raw: text }).await,
+                    Flow::Server => self.input(Input::Server { at_ms, raw: text }).await,
+                    // The core logged it (as injected) when the user sent it.
+                    Flow::Injected => {}
+                }
+            }
+            ProxyEvent::Binary {
+                conn,
+                at,
+                flow,
+                len,
+            } if shown.conn == Some(conn) => {
+                let note =
+                    json!({"type": "local.proxy.binary", "dir": flow.as_str(), "bytes": len});
+                self.note(self.clock.ms_at(at), note).await;
+            }
+            ProxyEvent::Closed {
+                conn,
+                at,
+                by,
+                code,
+                reason,
+                explanation,
+            } if shown.conn == Some(conn) => {
+                shown.open = false;
+                let at_ms = self.clock.ms_at(at);
+                let mut note = json!({"type": "local.proxy.closed", "conn": conn, "by": by.as_str(), "code": code, "reason": reason});
+                if let Some(e) = &explanation {
+                    note["explanation"] = json!(e);
+                }
+                self.note(at_ms, note).await;
+                let who = match by {
+                    Flow::Server => "the API",
+                    Flow::Client | Flow::Injected => "the app",
+                };
+                let mut reason = match code {
+                    Some(code) => format!("{who} closed connection {conn} ({code} {reason})"),
+                    None => format!("{who} dropped connection {conn}"),
+                };
+                if let Some(e) = explanation {
+                    reason = format!("{reason}: {e}");
+                }
+                self.transport(at_ms, TransportStatus::Closed { reason })
+                    .await;
+            }
+            // Older connections go on in the recordings only.
+            ProxyEvent::Text { .. } | ProxyEvent::Binary { .. } | ProxyEvent::Closed { .. } => {}
+            ProxyEvent::Refused {
+                conn,
+                at,
+                target,
+                status,
+                body,
+            } => {
+                let note = json!({"type": "local.proxy.refused", "conn": conn, "path": target, "status": status, "body": json_or_text(&body)});
+                self.note(self.clock.ms_at(at), note).await;
+            }
+            ProxyEvent::Http {
+                conn,
+                at,
+                method,
+                path,
+                status,
+                request,
+                response,
+            } => {
+                // The core redacts notes (a minted secret in `response`) before the
+                // log, the screen or a recording sees them.
+                let note = json!({"type": "local.proxy.http", "conn": conn, "method": method, "path": path, "status": status, "request": json_or_text(&request), "response": json_or_text(&response)});
+                self.note(self.clock.ms_at(at), note).await;
+            }
+        }
+    }
+
+    /// Sends a validated event upstream on the connection on show; when that one
+    /// is gone, says so rather than send it on another app's connection.
+    async fn inject(&self, shown: &Shown, text: String) {
+        let at_ms = self.clock.now_ms();
+        let error = match (shown.conn, shown.open) {
+            (Some(conn), true) => match self.options.injector.inject(text) {
+                Ok(_) => return,
+                Err(e) => format!("connection {conn}: {e}"),
+            },
+            (Some(conn), false) => format!(
+                "connection {conn} is closed; the event was not sent. Connect your app again and send it once the new connection shows"
+            ),
+            (None, _) => "no app is connected through the proxy yet; point your app at the proxy's URL first".to_string(),
+        };
+        let note = json!({"type": "local.send_failed", "error": redact_text(&error)});
+        self.note(at_ms, note).await;
+    }
+
+    async fn end(&self, shown: &Shown, reason: String) {
+        if shown.open || shown.conn.is_none() {
+            let reason = format!("the proxy's view ended ({reason})");
+            self.transport(self.clock.now_ms(), TransportStatus::Closed { reason })
+                .await;
+        }
+        let _ = self.events.send(LinkEvent::Ended).await;
+    }
+}
+
+/// A body as JSON when it is, else as a string (an SDP, an HTML error page).
+pub(crate) fn json_or_text(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|_| json!(body))
+}
