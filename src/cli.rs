@@ -278,6 +278,9 @@ pub struct ProxyArgs {
     /// Write one recording per relayed connection into DIR.
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
+    /// Hold the app's (client:TYPE) or the API's (server:TYPE) events of this type until released or dropped; TYPE may end in `*`. Repeatable.
+    #[arg(long = "break", value_name = "DIR:TYPE", value_parser = crate::transport::proxy::Breakpoint::parse)]
+    pub breakpoints: Vec<crate::transport::proxy::Breakpoint>,
     /// With --upstream mock: the standard key the mock accepts (random and printed when not given).
     #[arg(
         long,

@@ -13,7 +13,7 @@ pub mod voice;
 mod api_error;
 pub mod call;
 pub mod call_driver;
-mod http;
+pub(crate) mod http;
 pub mod keys;
 pub mod server;
 mod socket;
@@ -28,11 +28,21 @@ pub fn parse_call_request(
     content_type: &str,
     body: &[u8],
 ) -> Result<(String, Option<serde_json::Value>), String> {
-    let describe = |e: api_error::ApiError| format!("{}: {}", e.code.unwrap_or(e.kind), e.message);
-    let body = http::parse_call_body(content_type, bytes::Bytes::copy_from_slice(body))
-        .map_err(describe)?;
-    if let Some(session) = &body.session {
-        http::check_session(session, "session").map_err(describe)?;
+    let (sdp, session) = read_call_offer(content_type, body)?;
+    if let Some(session) = &session {
+        http::check_session(session, "session")
+            .map_err(|e| format!("{}: {}", e.code.unwrap_or(e.kind), e.message))?;
     }
+    Ok((sdp, session))
+}
+
+/// The offer's SDP and session as sent, in any of the body shapes, with the session
+/// left unchecked: for the proxy, which leaves judging the session to its upstream.
+pub fn read_call_offer(
+    content_type: &str,
+    body: &[u8],
+) -> Result<(String, Option<serde_json::Value>), String> {
+    let body = http::parse_call_body(content_type, bytes::Bytes::copy_from_slice(body))
+        .map_err(|e| format!("{}: {}", e.code.unwrap_or(e.kind), e.message))?;
     Ok((body.sdp, body.session))
 }

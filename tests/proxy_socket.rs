@@ -1,10 +1,10 @@
 //! `rtconsole proxy --upstream mock --headless` as an app sees it: a socket client
 //! through the proxy, the proxy's JSONL on stdout, events typed on its stdin.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+#[path = "support/proxy_process.rs"]
+mod proxy_process;
+
+use std::process::Command;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -13,121 +13,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use proxy_process::{assert_no_key, is, ProxyProcess, KEY, WAIT};
+
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Every wait is bounded; generous because CI machines are slow.
-const WAIT: Duration = Duration::from_secs(15);
-
-/// Shaped like a real key, so the redaction would catch it too; the proxy must not
-/// print it at all.
-const KEY: &str = "sk-proj-proxytest0123456789abcdefXYZ";
-
-/// A running `rtconsole proxy`, killed when dropped.
-struct ProxyProcess {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<Vec<String>>>,
-    base_url: String,
-}
-
-impl ProxyProcess {
-    fn start(extra: &[&str]) -> ProxyProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rtconsole"))
-            .args(["proxy", "--upstream", "mock", "--headless"])
-            .args(extra)
-            .env("RTCONSOLE_MOCK_KEY", KEY)
-            .env_remove("OPENAI_API_KEY")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("rtconsole proxy starts");
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
-        let stdin = child.stdin.take();
-        let mut p = ProxyProcess {
-            child,
-            stdin,
-            stdout,
-            stderr,
-            base_url: String::new(),
-        };
-        let line = p.wait_stderr("point your app at");
-        p.base_url = line.rsplit(' ').next().unwrap().to_string();
-        assert!(p.base_url.starts_with("http://127.0.0.1:"), "{line}");
-        p
-    }
-
-    fn socket_url(&self, query: &str) -> String {
-        format!(
-            "{}/realtime?{query}",
-            self.base_url.replacen("http", "ws", 1)
-        )
-    }
-
-    fn type_line(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    fn wait_stderr(&self, needle: &str) -> String {
-        wait_for(&self.stderr, |l| l.contains(needle))
-            .unwrap_or_else(|| panic!("no {needle:?} on stderr: {:?}", self.stderr()))
-    }
-
-    /// The first stdout line (parsed) that `pred` accepts.
-    fn wait_stdout(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let line = wait_for(&self.stdout, |l| {
-            serde_json::from_str::<Value>(l).is_ok_and(|v| pred(&v))
-        });
-        let line = line.unwrap_or_else(|| panic!("no {what} on stdout: {}", self.stdout()));
-        serde_json::from_str(&line).unwrap()
-    }
-
-    fn stdout(&self) -> String {
-        self.stdout.lock().unwrap().join("\n")
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().join("\n")
-    }
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = lines.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { return };
-            sink.lock().unwrap().push(line);
-        }
-    });
-    lines
-}
-
-fn wait_for(lines: &Mutex<Vec<String>>, pred: impl Fn(&str) -> bool) -> Option<String> {
-    let deadline = Instant::now() + WAIT;
-    while Instant::now() < deadline {
-        if let Some(l) = lines.lock().unwrap().iter().find(|l| pred(l)) {
-            return Some(l.clone());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
-
-fn is(v: &Value, dir: &str, ty: &str) -> bool {
-    v["dir"] == dir && v["event"]["type"] == ty
-}
 
 async fn connect(url: &str, key: &str, beta: bool) -> Result<Socket, WsError> {
     let mut request = url.into_client_request().unwrap();
@@ -168,14 +56,6 @@ async fn until(socket: &mut Socket, ty: &str) -> Vec<Value> {
             }
         }
     }
-}
-
-fn assert_no_key(text: &str, where_: &str) {
-    assert!(!text.contains(KEY), "the app's key appears in {where_}");
-    assert!(
-        !text.contains("proxytest0123456789"),
-        "part of the app's key appears in {where_}"
-    );
 }
 
 #[tokio::test]
@@ -336,26 +216,6 @@ async fn client_secrets_are_forwarded_and_their_value_not_printed() {
     assert_no_key(&proxy.stdout(), "stdout");
 }
 
-#[tokio::test]
-async fn a_webrtc_call_is_refused_with_what_to_do_instead() {
-    let proxy = ProxyProcess::start(&[]);
-    let answer = reqwest::Client::new()
-        .post(format!("{}/realtime/calls", proxy.base_url))
-        .bearer_auth(KEY)
-        .header("content-type", "application/sdp")
-        .body("v=0\r\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 501);
-    let v: Value = answer.json().await.unwrap();
-    let message = v["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("WebSocket") && message.contains("attach"),
-        "{message}"
-    );
-}
-
 #[test]
 fn without_headless_it_says_what_to_add() {
     let out = Command::new(env!("CARGO_BIN_EXE_rtconsole"))
@@ -364,4 +224,96 @@ fn without_headless_it_says_what_to_add() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--headless"));
+}
+
+#[tokio::test]
+async fn breakpoints_hold_edit_release_and_drop_events_in_each_direction() {
+    let mut proxy = ProxyProcess::start(&["--break", "server:session.updated"]);
+    proxy.wait_stderr("breakpoint set on server:session.updated");
+    let mut app = connect(&proxy.socket_url("model=gpt-realtime"), KEY, false)
+        .await
+        .unwrap();
+    until(&mut app, "session.created").await;
+    send(
+        &mut app,
+        json!({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}}),
+    )
+    .await;
+    let held = proxy.wait_stdout("the held session.updated", |v| {
+        is(v, "local", "local.proxy.held")
+    });
+    assert_eq!(held["event"]["flow"], "server");
+    assert_eq!(held["event"]["event"]["type"], "session.updated");
+    let server_hold = held["event"]["hold"].as_u64().unwrap();
+
+    // The other direction keeps flowing while the server's event is held; this one
+    // is held on its way up, edited, and the mock answers the edit.
+    proxy.type_line(":break client:conversation.item.create");
+    proxy.wait_stderr("breakpoint set on client:conversation.item.create");
+    send(
+        &mut app,
+        json!({"type": "conversation.item.create", "item": {"type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": "Say exactly: \"original words\""}]}}),
+    )
+    .await;
+    let held_up = proxy.wait_stdout("the held item", |v| {
+        is(v, "local", "local.proxy.held") && v["event"]["flow"] == "client"
+    });
+    let client_hold = held_up["event"]["hold"].as_u64().unwrap();
+    assert_ne!(client_hold, server_hold);
+    proxy.type_line(&format!(":release {client_hold} {{\"type\":\"nope\"}}"));
+    proxy.wait_stderr("stays held");
+    proxy.type_line(&format!(
+        r#":release {client_hold} {{"type":"conversation.item.create","item":{{"type":"message","role":"user","content":[{{"type":"input_text","text":"Say exactly: \"edited words\""}}]}}}}"#
+    ));
+    proxy.wait_stderr("released, edited");
+    proxy.wait_stdout("the edited item relayed", |v| {
+        is(v, "client", "conversation.item.create") && v.to_string().contains("edited words")
+    });
+    proxy.type_line(&format!(":release {server_hold}"));
+    until(&mut app, "session.updated").await;
+
+    // A dropped event never reaches the mock: the first response.create is dropped,
+    // the second released, and exactly one response is made.
+    proxy.type_line(":unbreak client:conversation.item.create");
+    proxy.type_line(":break client:response.create");
+    proxy.wait_stderr("breakpoint set on client:response.create");
+    send(&mut app, json!({"type": "response.create"})).await;
+    let first = proxy.wait_stdout("the first held response.create", |v| {
+        is(v, "local", "local.proxy.held") && v["event"]["event"]["type"] == "response.create"
+    });
+    proxy.type_line(&format!(":drop {}", first["event"]["hold"]));
+    proxy.wait_stdout("the drop", |v| is(v, "local", "local.proxy.dropped"));
+    send(&mut app, json!({"type": "response.create"})).await;
+    let second = proxy.wait_stdout("the second held response.create", |v| {
+        is(v, "local", "local.proxy.held")
+            && v["event"]["event"]["type"] == "response.create"
+            && v["event"]["hold"] != first["event"]["hold"]
+    });
+    proxy.type_line(&format!(":release {}", second["event"]["hold"]));
+    let turn = until(&mut app, "response.done").await;
+    let text: String = turn
+        .iter()
+        .filter(|e| e["type"] == "response.output_text.delta")
+        .filter_map(|e| e["delta"].as_str())
+        .collect();
+    assert!(text.contains("edited words"), "{text}");
+    assert!(!text.contains("original"), "{text}");
+    assert_eq!(
+        turn.iter()
+            .filter(|e| e["type"] == "response.created")
+            .count(),
+        1
+    );
+    assert_eq!(
+        proxy
+            .stdout()
+            .lines()
+            .filter(|l| l.contains(r#""dir":"client","event":{"type":"response.create""#))
+            .count(),
+        1,
+        "the dropped response.create was not relayed"
+    );
+    assert_no_key(&proxy.stdout(), "stdout");
+    assert_no_key(&proxy.stderr(), "stderr");
 }

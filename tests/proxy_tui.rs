@@ -80,6 +80,74 @@ fn said(events: &[Value]) -> String {
         .collect()
 }
 
+/// A mock, a proxy to it and the TUI's app and edge over the proxy.
+struct Setup {
+    mock: MockServer,
+    proxy: Proxy,
+    socket_url: String,
+    records: tempfile::TempDir,
+    app: rtconsole::tui::app::App,
+    edge: Option<rtconsole::tui::live::Edge>,
+}
+
+async fn setup(key: &str) -> Setup {
+    let mock = MockServer::start(MockConfig {
+        key: Some(key.to_string()),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut proxy = Proxy::start(ProxyConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        upstream: mock.base_url(),
+        open_timeout: Duration::from_secs(15),
+    })
+    .await
+    .unwrap();
+    let socket_url = format!(
+        "{}/realtime?model=gpt-realtime",
+        proxy.base_url().replacen("http", "ws", 1)
+    );
+    let records = tempfile::tempdir().unwrap();
+    let ui = user_config::from_text("", "test config", None, true).unwrap();
+    let (app, edge) = relay_view(
+        &mut proxy,
+        &mock.base_url(),
+        true,
+        Some(records.path()),
+        ui,
+        Dialect::Ga,
+    );
+    Setup {
+        mock,
+        proxy,
+        socket_url,
+        records,
+        app,
+        edge: Some(edge),
+    }
+}
+
+type Keys = std::pin::Pin<Box<dyn futures_util::Stream<Item = io::Result<Event>> + Send>>;
+
+/// The key stream the UI reads and the driver that feeds it and reads the screen.
+fn driver(key: &str) -> (Keys, Hooks, Driver) {
+    let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
+    let keys: Keys = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok::<_, io::Error>(e), rx))
+    }));
+    let (screen_tx, screen_rx) = watch::channel(String::new());
+    let hooks = Hooks {
+        screen: Some(screen_tx),
+    };
+    let d = Driver {
+        keys: key_tx,
+        screen: screen_rx,
+        key: key.to_string(),
+    };
+    (keys, hooks, d)
+}
+
 struct Driver {
     keys: mpsc::UnboundedSender<Event>,
     screen: watch::Receiver<String>,
@@ -129,49 +197,17 @@ impl Driver {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relayed_session_shows_both_ways_and_the_composer_injects() {
     let key = key();
-    let mock = MockServer::start(MockConfig {
-        key: Some(key.clone()),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
-    let mut proxy = Proxy::start(ProxyConfig {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        upstream: mock.base_url(),
-        open_timeout: Duration::from_secs(15),
-    })
-    .await
-    .unwrap();
-    let socket_url = format!(
-        "{}/realtime?model=gpt-realtime",
-        proxy.base_url().replacen("http", "ws", 1)
-    );
-    let records = tempfile::tempdir().unwrap();
-    let ui = user_config::from_text("", "test config", None, true).unwrap();
-    let (mut app, edge) = relay_view(
-        &mut proxy,
-        &mock.base_url(),
-        true,
-        Some(records.path()),
-        ui,
-        Dialect::Ga,
-    );
-
-    let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
-    let keys = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
-        rx.recv().await.map(|e| (Ok::<_, io::Error>(e), rx))
-    }));
-    let (screen_tx, screen_rx) = watch::channel(String::new());
+    let Setup {
+        mock,
+        proxy,
+        socket_url,
+        records,
+        mut app,
+        edge,
+    } = setup(&key).await;
+    let (keys, hooks, mut d) = driver(&key);
     let mut terminal = Terminal::new(TestBackend::new(180, 50)).unwrap();
-    let hooks = Hooks {
-        screen: Some(screen_tx),
-    };
-    let ui = run_ui_on(&mut terminal, &mut app, keys, Some(edge), None, hooks);
-    let mut d = Driver {
-        keys: key_tx,
-        screen: screen_rx,
-        key: key.clone(),
-    };
+    let ui = run_ui_on(&mut terminal, &mut app, keys, edge, None, hooks);
     let script = async move {
         d.wait_for("the proxy's URL in the status bar", |s| {
             s.contains("proxy: point your app at http://127.0.0.1:")
@@ -275,4 +311,99 @@ async fn the_relayed_session_shows_both_ways_and_the_composer_injects() {
         vec!["conversation.item.create", "response.create"],
         "the composer's two events"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_breakpoint_set_from_the_events_pane_holds_an_event_to_edit_release_or_drop() {
+    let key = key();
+    let Setup {
+        mock,
+        proxy,
+        socket_url,
+        records: _records,
+        mut app,
+        edge,
+    } = setup(&key).await;
+    let (keys, hooks, mut d) = driver(&key);
+    let mut terminal = Terminal::new(TestBackend::new(180, 50)).unwrap();
+    let ui = run_ui_on(&mut terminal, &mut app, keys, edge, None, hooks);
+    let script = async move {
+        let mut app1 = connect(&socket_url, &key).await;
+        until(&mut app1, "session.created").await;
+        send(
+            &mut app1,
+            json!({"type": "session.update", "session": {"type": "realtime", "output_modalities": ["text"]}}),
+        )
+        .await;
+        until(&mut app1, "session.updated").await;
+        send(&mut app1, json!({"type": "response.create"})).await;
+        until(&mut app1, "response.done").await;
+        d.wait_for("the app's turn", |s| s.contains("response.done"))
+            .await;
+
+        // The app's newest event is its response.create: break on that type.
+        d.press(KeyCode::Char('e'), KeyModifiers::ALT);
+        d.press(KeyCode::Char('d'), KeyModifiers::NONE);
+        d.press(KeyCode::End, KeyModifiers::NONE);
+        d.press(KeyCode::Char('b'), KeyModifiers::NONE);
+        // Notes show again once the direction filter is cleared.
+        d.press(KeyCode::Char('c'), KeyModifiers::NONE);
+        d.wait_for("the breakpoint", |s| {
+            s.contains("breakpoint=client:response.create set=true")
+        })
+        .await;
+
+        // Held, opened in the composer, edited and released: the mock gets the edit.
+        send(&mut app1, json!({"type": "response.create"})).await;
+        d.wait_for("the held event in the composer", |s| {
+            s.contains("held #1 (client event of connection 1)")
+                && s.contains("{\"type\":\"response.create\"}")
+        })
+        .await;
+        d.press(KeyCode::Esc, KeyModifiers::NONE);
+        let edit = r#"{"type":"response.create","response":{"instructions":"Say \"edited in the proxy\""}}"#;
+        d.keys.send(Event::Paste(edit.into())).unwrap();
+        d.press(KeyCode::Char('r'), KeyModifiers::ALT);
+        let turn = until(&mut app1, "response.done").await;
+        assert!(
+            said(&turn).contains("edited in the proxy"),
+            "the mock answered the edited event: {turn:?}"
+        );
+        d.wait_for("the release", |s| {
+            s.contains("local.proxy.released") && s.contains("edited=true")
+        })
+        .await;
+
+        // Held again and dropped: the mock never sees it.
+        send(&mut app1, json!({"type": "response.create"})).await;
+        d.wait_for("the second held event", |s| s.contains("held #2"))
+            .await;
+        d.press(KeyCode::Char('d'), KeyModifiers::ALT);
+        d.wait_for("the drop", |s| s.contains("local.proxy.dropped"))
+            .await;
+        // Cleared with `b` on the app's newest response.create; the next one passes.
+        d.press(KeyCode::Char('e'), KeyModifiers::ALT);
+        d.press(KeyCode::Char('d'), KeyModifiers::NONE);
+        d.press(KeyCode::End, KeyModifiers::NONE);
+        d.press(KeyCode::Char('b'), KeyModifiers::NONE);
+        d.press(KeyCode::Char('c'), KeyModifiers::NONE);
+        d.wait_for("the breakpoint cleared", |s| {
+            s.contains("breakpoint=client:response.create set=false")
+        })
+        .await;
+        send(&mut app1, json!({"type": "response.create"})).await;
+        let turn = until(&mut app1, "response.done").await;
+        let created = turn
+            .iter()
+            .filter(|e| e["type"] == "response.created")
+            .count();
+        assert_eq!(created, 1, "the dropped event made no response: {turn:?}");
+        app1.close(None).await.unwrap();
+        d.press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    };
+    let (result, ()) = tokio::join!(ui, script);
+    result.expect("the UI ends cleanly");
+    assert_eq!(app.held_count(), 0);
+    proxy.shutdown().await;
+    mock.shutdown().await;
 }

@@ -10,13 +10,13 @@ use tokio::sync::mpsc;
 use crate::cli::ProxyArgs;
 use crate::mock::{MockConfig, MockServer};
 use crate::protocol::redact::redact_text;
-use crate::protocol::validate::{validate_client_text, ValidationError};
 use crate::protocol::Dialect;
 use crate::signals::StopSignals;
-use crate::transport::proxy::{Injector, Proxy, ProxyConfig};
+use crate::transport::proxy::{Proxy, ProxyConfig};
 
 pub mod output;
 pub mod screen;
+pub mod typed;
 
 use output::ProxyOutput;
 
@@ -135,9 +135,12 @@ async fn serve(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
         );
     }
     eprintln!("proxy: point your app at {}", relaying.proxy.base_url());
-    eprintln!(
-        "proxy: type a client event (one JSON object per line) to send it on the newest connection"
-    );
+    let breakpoints = relaying.proxy.breakpoints();
+    for bp in &args.breakpoints {
+        breakpoints.add(bp.clone());
+        eprintln!("proxy: breakpoint set on {bp}");
+    }
+    eprintln!("proxy: {}", typed::COMMANDS_HELP);
     let mut typed = read_stdin_lines();
     let injector = relaying.proxy.injector();
     let mut out = ProxyOutput::new(io::stdout().lock(), &upstream, dialect, args.record.clone());
@@ -159,7 +162,11 @@ async fn serve(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
                 }
             }
             line = typed.recv(), if stdin_open => match line {
-                Some(line) => inject(&injector, &line, dialect),
+                Some(line) => {
+                    if let Some(said) = typed::handle_line(&line, dialect, &injector, &breakpoints) {
+                        eprintln!("{said}");
+                    }
+                }
                 None => stdin_open = false,
             },
             stop = signals.recv() => {
@@ -186,32 +193,4 @@ fn read_stdin_lines() -> mpsc::UnboundedReceiver<String> {
         }
     });
     rx
-}
-
-/// Validates one typed line like the composer does and sends it; what went wrong
-/// goes to stderr, and nothing invalid is sent.
-fn inject(injector: &Injector, line: &str, dialect: Dialect) {
-    let text = line.trim();
-    if text.is_empty() {
-        return;
-    }
-    match validate_client_text(text, dialect) {
-        Ok(_) => {
-            if let Err(e) = injector.inject(text.to_string()) {
-                eprintln!("proxy: not sent: {e}");
-            }
-        }
-        Err(ValidationError::Syntax {
-            line,
-            column,
-            message,
-        }) => eprintln!(
-            "proxy: not sent: the line is not JSON (line {line}, column {column}: {})\nfix: type one client event as a JSON object on one line, e.g. {{\"type\":\"response.create\"}}",
-            redact_text(&message)
-        ),
-        Err(e) => eprintln!(
-            "proxy: not sent: not a valid {dialect} client event:\n{}",
-            redact_text(&e.to_string())
-        ),
-    }
 }

@@ -23,13 +23,17 @@ use super::server::App;
 use crate::protocol::validate::validate_session_value;
 use crate::protocol::Dialect;
 
-pub fn router(app: Arc<App>) -> Router {
-    let cors = CorsLayer::new()
+/// CORS as the API allows it for browser pages: any origin, and `Location` exposed.
+pub(crate) fn browser_cors() -> CorsLayer {
+    CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
         .allow_headers(Any)
         // A page reads the call id from Location; browsers hide it unless exposed.
-        .expose_headers([LOCATION]);
+        .expose_headers([LOCATION])
+}
+
+pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/v1/realtime/client_secrets", post(client_secrets))
         .route("/v1/realtime/calls", post(create_call))
@@ -40,7 +44,7 @@ pub fn router(app: Arc<App>) -> Router {
             post(beta_call).get(super::socket::realtime_socket),
         )
         .fallback(not_found)
-        .layer(cors)
+        .layer(browser_cors())
         .with_state(app)
 }
 

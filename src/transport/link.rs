@@ -132,6 +132,15 @@ pub enum LinkEvent {
     /// opened. With `fresh`, the `Input`s that follow belong to a new session (the
     /// one before had a connection of its own).
     Relayed { conn: u64, fresh: bool },
+    /// `rtconsole proxy`: a breakpoint holds this event of app connection `conn`
+    /// (`dir` the way it was going) until [`RelayRequest::Release`] or `Drop` for
+    /// `hold`. `text` is redacted: a credential is never shown.
+    Held {
+        conn: u64,
+        hold: u64,
+        dir: crate::protocol::Direction,
+        text: String,
+    },
     /// Nothing more will come: the `Input`s before said how it ended.
     Ended,
 }
@@ -142,10 +151,26 @@ enum Command {
     Close(String),
 }
 
+/// What a front-end asks of the proxy's relay link, beyond sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayRequest {
+    /// Set a breakpoint on events of this type going this way, or clear it if set.
+    ToggleBreak {
+        dir: crate::protocol::Direction,
+        event_type: String,
+    },
+    /// Send held event `hold` on: as it was (`edited: None`) or this text instead.
+    Release { hold: u64, edited: Option<String> },
+    /// Never send held event `hold`.
+    Drop { hold: u64 },
+}
+
 /// The front-end's handle. Dropping it closes the call as `close` would, without
 /// waiting.
 pub struct Link {
     commands: mpsc::Sender<Command>,
+    /// Only the proxy's relay link takes these.
+    relay: Option<mpsc::Sender<RelayRequest>>,
 }
 
 impl Link {
@@ -165,7 +190,8 @@ impl Link {
             commands: commands_rx,
             audio,
         }));
-        (Link { commands }, events)
+        let relay = None;
+        (Link { commands, relay }, events)
     }
 
     /// The link of `rtconsole proxy`'s TUI: the relayed app's session as `Input`s,
@@ -173,13 +199,25 @@ impl Link {
     pub fn relay(clock: Clock, options: RelayOptions) -> (Link, mpsc::Receiver<LinkEvent>) {
         let (events_tx, events) = mpsc::channel(EVENTS_CAPACITY);
         let (commands, commands_rx) = mpsc::channel(COMMANDS_CAPACITY);
+        let (requests, requests_rx) = mpsc::channel(COMMANDS_CAPACITY);
         tokio::spawn(relay::run(relay::Relay {
             clock,
             events: events_tx,
             commands: commands_rx,
+            requests: requests_rx,
             options,
         }));
-        (Link { commands }, events)
+        let relay = Some(requests);
+        (Link { commands, relay }, events)
+    }
+
+    /// Passes a breakpoint request to the proxy's relay link; false when this link
+    /// is not one (nothing is relayed here).
+    pub async fn relay_request(&self, request: RelayRequest) -> bool {
+        match &self.relay {
+            Some(tx) => tx.send(request).await.is_ok(),
+            None => false,
+        }
     }
 
     /// Writes a validated client event on the data channel. Sent only once the
@@ -219,7 +257,7 @@ pub async fn drain_until_ended(
         while let Some(ev) = events.recv().await {
             match ev {
                 LinkEvent::Input(input) => feed(input),
-                LinkEvent::Up(_) | LinkEvent::Relayed { .. } => {}
+                LinkEvent::Up(_) | LinkEvent::Relayed { .. } | LinkEvent::Held { .. } => {}
                 LinkEvent::Ended => return,
             }
         }

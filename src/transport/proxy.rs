@@ -2,9 +2,9 @@
 //! request passed to the upstream (the API or a mock) with the app's own credential,
 //! and everything relayed reported as [`ProxyEvent`]s for a front-end to show.
 //!
-//! WebSocket sessions (`GET /v1/realtime?…`) are relayed frame by frame and
-//! `POST /v1/realtime/client_secrets` is forwarded; WebRTC calls are not relayed yet
-//! and are refused with a message saying so.
+//! WebSocket sessions (`GET /v1/realtime?…`) are relayed frame by frame, WebRTC
+//! calls (`POST /v1/realtime/calls`) by a peer on each side, and the other
+//! `/v1/realtime/…` requests (`client_secrets`, hangup) are forwarded.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -16,13 +16,20 @@ use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinHandle;
 
 use super::link::{websocket_base, SetupError};
 
+mod audio_meter;
+mod breakpoints;
+mod call_bridge;
+mod call_relay;
 mod http_forward;
+mod rtp_out;
 mod socket_relay;
+
+pub use breakpoints::{Breakpoint, Breakpoints, DecideError, Decision, HeldInfo};
 
 /// Where the proxy listens and what it relays to.
 #[derive(Debug, Clone)]
@@ -35,7 +42,7 @@ pub struct ProxyConfig {
 }
 
 /// Who a relayed message came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Flow {
     /// The app, on its way to the API.
     Client,
@@ -58,11 +65,13 @@ impl Flow {
 /// What happened on the proxy; `conn` numbers the app's requests from 1.
 #[derive(Debug, Clone)]
 pub enum ProxyEvent {
-    /// The upstream accepted the app's socket; `target` is the path and query opened.
+    /// The upstream accepted the app's socket, or answered its call; `target` is the
+    /// path and query the app opened, `call_id` the call's id (from `Location`).
     Opened {
         conn: u64,
         at: Instant,
         target: String,
+        call_id: Option<String>,
     },
     /// One text frame relayed (or injected), as it went over the wire.
     Text {
@@ -70,6 +79,18 @@ pub enum ProxyEvent {
         at: Instant,
         flow: Flow,
         text: String,
+    },
+    /// The audio of a relayed call since the last report (about once a second while
+    /// it flows): packets relayed one way, and how loud they were once decoded.
+    Audio {
+        conn: u64,
+        at: Instant,
+        flow: Flow,
+        packets: u64,
+        bytes: u64,
+        undecodable: u64,
+        rms_dbfs: f32,
+        peak_dbfs: f32,
     },
     /// One binary frame relayed; only its size is reported.
     Binary {
@@ -97,6 +118,25 @@ pub enum ProxyEvent {
         status: u16,
         body: String,
     },
+    /// A breakpoint holds this event (`flow` says which way it was going) until
+    /// [`Breakpoints::decide`] is called with `hold`.
+    Held {
+        conn: u64,
+        at: Instant,
+        hold: u64,
+        flow: Flow,
+        text: String,
+    },
+    /// Held event `hold` was released (then relayed, reported as a `Text`, edited if
+    /// `edited`) or dropped.
+    Decided {
+        conn: u64,
+        at: Instant,
+        hold: u64,
+        flow: Flow,
+        released: bool,
+        edited: bool,
+    },
     /// An HTTP request forwarded (or answered by the proxy itself).
     Http {
         conn: u64,
@@ -112,7 +152,7 @@ pub enum ProxyEvent {
 /// Why an injected event was not sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InjectError {
-    #[error("no app is connected through the proxy yet; connect your app's WebSocket session first, then type the event again")]
+    #[error("no app is connected through the proxy yet; connect your app (a WebRTC call or a WebSocket session) first, then type the event again")]
     NoConnection,
 }
 
@@ -159,11 +199,40 @@ struct Shared {
     next_conn: AtomicU64,
     events: mpsc::Sender<ProxyEvent>,
     injector: Injector,
+    breakpoints: Breakpoints,
+    /// The address the proxy listens on, for `Location` when the app sent no `Host`.
+    listen: SocketAddr,
+    /// Where the app-side peer of a relayed call binds its UDP socket.
+    app_bind: String,
+    /// Live relayed calls by call id: notified when the app hangs up through us.
+    calls: Mutex<BTreeMap<String, Arc<Notify>>>,
 }
 
 impl Shared {
     fn next_conn(&self) -> u64 {
         self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn register_call(&self, call_id: &str, hangup: Arc<Notify>) {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(call_id.to_string(), hangup);
+    }
+
+    fn forget_call(&self, call_id: &str) {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(call_id);
+    }
+
+    /// Ends the relay of `call_id`, if it is one of ours.
+    fn hang_up_call(&self, call_id: &str) {
+        let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hangup) = calls.get(call_id) {
+            hangup.notify_one();
+        }
     }
 
     /// Reports an event; waits when the front-end is behind, so a slow terminal
@@ -180,12 +249,19 @@ impl Shared {
     }
 }
 
+/// The app-side peer of a call binds where the proxy listens: loopback for a
+/// loopback proxy, every interface for `0.0.0.0`, else that address.
+fn app_bind(listen: SocketAddr) -> String {
+    SocketAddr::new(listen.ip(), 0).to_string()
+}
+
 /// A running proxy; dropping it without [`Proxy::shutdown`] leaves the server task
 /// running until the runtime ends.
 pub struct Proxy {
     addr: SocketAddr,
     events: Option<mpsc::Receiver<ProxyEvent>>,
     injector: Injector,
+    breakpoints: Breakpoints,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -211,6 +287,7 @@ impl Proxy {
         let addr = listener.local_addr()?;
         let (events_tx, events_rx) = mpsc::channel(1024);
         let injector = Injector::default();
+        let breakpoints = Breakpoints::default();
         let shared = Arc::new(Shared {
             upstream,
             upstream_socket,
@@ -219,19 +296,25 @@ impl Proxy {
             next_conn: AtomicU64::new(0),
             events: events_tx,
             injector: injector.clone(),
+            breakpoints: breakpoints.clone(),
+            listen: addr,
+            app_bind: app_bind(addr),
+            calls: Mutex::new(BTreeMap::new()),
         });
         let router = Router::new()
-            .route("/v1/realtime", get(socket_relay::upgrade))
             .route(
-                "/v1/realtime/client_secrets",
-                post(http_forward::client_secrets),
+                "/v1/realtime",
+                get(socket_relay::upgrade).post(call_relay::create_call),
             )
-            .route("/v1/realtime/calls", post(http_forward::calls_not_relayed))
+            .route("/v1/realtime/client_secrets", post(http_forward::forward))
+            .route("/v1/realtime/calls", post(call_relay::create_call))
             .route(
-                "/v1/realtime/calls/{*rest}",
-                post(http_forward::calls_not_relayed),
+                "/v1/realtime/calls/{call_id}/{action}",
+                post(http_forward::call_action),
             )
             .fallback(http_forward::not_served)
+            // A web page calls the API from its own origin; so it may call the proxy.
+            .layer(crate::mock::http::browser_cors())
             .with_state(shared);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -249,6 +332,7 @@ impl Proxy {
             addr,
             events: Some(events_rx),
             injector,
+            breakpoints,
             stop: Some(stop),
             task: Some(task),
         })
@@ -270,6 +354,11 @@ impl Proxy {
 
     pub fn injector(&self) -> Injector {
         self.injector.clone()
+    }
+
+    /// Where breakpoints are set and held events released or dropped.
+    pub fn breakpoints(&self) -> Breakpoints {
+        self.breakpoints.clone()
     }
 
     /// Stops listening; relayed sockets still open are cut after a short grace.

@@ -326,23 +326,25 @@ impl AudioSender {
         })
     }
 
-    /// Sends one encoded 20 ms Opus frame. The payload type is the one negotiated,
-    /// read once the remote description is known.
+    /// The payload type negotiated for Opus, read once the remote description is known.
+    async fn payload_type(&mut self) -> Result<u8, PeerError> {
+        if let Some(pt) = self.payload_type {
+            return Ok(pt);
+        }
+        let params = self.sender.get_parameters().await?;
+        let pt = params
+            .rtp_parameters
+            .codecs
+            .first()
+            .map(|c| c.payload_type)
+            .unwrap_or(OPUS_PT);
+        self.payload_type = Some(pt);
+        Ok(pt)
+    }
+
+    /// Sends one encoded 20 ms Opus frame.
     pub async fn send_frame(&mut self, payload: &[u8]) -> Result<(), PeerError> {
-        let pt = match self.payload_type {
-            Some(pt) => pt,
-            None => {
-                let params = self.sender.get_parameters().await?;
-                let pt = params
-                    .rtp_parameters
-                    .codecs
-                    .first()
-                    .map(|c| c.payload_type)
-                    .unwrap_or(OPUS_PT);
-                self.payload_type = Some(pt);
-                pt
-            }
-        };
+        let pt = self.payload_type().await?;
         let sample = Sample {
             data: Bytes::copy_from_slice(payload),
             duration: Duration::from_millis(20),
@@ -352,6 +354,26 @@ impl AudioSender {
             .sample_writer(self.ssrc, pt)
             .write_sample(&sample)
             .await?;
+        Ok(())
+    }
+
+    /// Sends an RTP packet received from another peer with its payload, sequence
+    /// number, timestamp and marker as they were (a relay: no re-packetizing, so
+    /// the far end sees the sender's own timing and losses). Its SSRC and payload
+    /// type become this sender's, and its header extensions are removed: their ids
+    /// were negotiated on the other leg, and webrtc refuses ids it did not negotiate.
+    pub async fn send_rtp(&mut self, mut packet: rtc::rtp::Packet) -> Result<(), PeerError> {
+        let pt = self.payload_type().await?;
+        let header = &mut packet.header;
+        header.ssrc = self.ssrc;
+        header.payload_type = pt;
+        header.padding = false;
+        header.extension = false;
+        header.extensions.clear();
+        header.extension_profile = 0;
+        header.extensions_padding = 0;
+        header.csrc.clear();
+        self.track.write_rtp(packet).await?;
         Ok(())
     }
 }

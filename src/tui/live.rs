@@ -213,6 +213,7 @@ where
                     }
                     app.mark_dirty();
                 }
+                Some(LinkEvent::Held { conn, hold, dir, text }) => app.on_held(conn, hold, dir, text),
                 Some(LinkEvent::Ended) | None => link_rx = None,
             },
             _ = replay_timer => {}
@@ -246,6 +247,18 @@ where
                         "not connected: the event is in the log but did not go out",
                     ),
                 },
+                Request::Relay(request) => {
+                    let taken = match &link {
+                        Some(l) => l.relay_request(request).await,
+                        None => false,
+                    };
+                    if !taken {
+                        app.set_notice(
+                            NoticeLevel::Warning,
+                            "breakpoints are for `rtconsole proxy`: nothing is relayed here",
+                        );
+                    }
+                }
                 Request::SetMicMuted(m) => {
                     if let Some(a) = &audio {
                         a.set_mic_muted(m);

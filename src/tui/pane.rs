@@ -106,6 +106,12 @@ pub enum PaneReply {
     Command(crate::session::Command),
     /// A line for the status area.
     Notice(String),
+    /// `rtconsole proxy`: set or clear a breakpoint on events of this type going
+    /// this way.
+    Break {
+        dir: crate::protocol::Direction,
+        event_type: String,
+    },
 }
 
 /// The contract of every pane.

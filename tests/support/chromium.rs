@@ -62,14 +62,32 @@ pub async fn run_page_with(
     turn: bool,
     limit: Duration,
 ) -> Value {
+    let query = format!(
+        "runs={runs}&turn={}&token={}",
+        if turn { 1 } else { 0 },
+        if key.is_some() { 1 } else { 0 }
+    );
+    run_html(PAGE, api_base, key.unwrap_or_default(), &query, limit).await
+}
+
+/// Serves `page` from a loopback origin of its own (with `/token`, which mints a
+/// client secret at `api_base` with `key`, and `/report`), opens it in headless
+/// Chromium with `?api=API_BASE&QUERY`, and returns what it reports.
+pub async fn run_html(
+    page: &'static str,
+    api_base: &str,
+    key: &str,
+    query: &str,
+    limit: Duration,
+) -> Value {
     let (tx, rx) = oneshot::channel();
     let state = PageState {
         api: api_base.to_string(),
-        key: key.unwrap_or_default().to_string(),
+        key: key.to_string(),
         report: Arc::new(Mutex::new(Some(tx))),
     };
     let app = Router::new()
-        .route("/", get(|| async { Html(PAGE) }))
+        .route("/", get(move || async move { Html(page) }))
         .route("/token", get(token))
         .route("/report", post(report))
         .with_state(state);
@@ -78,12 +96,7 @@ pub async fn run_page_with(
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let url = format!(
-        "http://{page_addr}/?api={}&runs={runs}&turn={}&token={}",
-        api_base,
-        if turn { 1 } else { 0 },
-        if key.is_some() { 1 } else { 0 }
-    );
+    let url = format!("http://{page_addr}/?api={api_base}&{query}");
     let browser = Browser::launch(&url);
     let result = tokio::time::timeout(limit, rx).await;
     browser.close().await;

@@ -58,9 +58,17 @@ impl<W: Write> ProxyOutput<W> {
     /// Prints (and records) one event; an error is stdout failing.
     pub fn handle(&mut self, event: &ProxyEvent) -> io::Result<()> {
         match event {
-            ProxyEvent::Opened { conn, at, target } => {
-                self.open_recording(*conn, *at, target);
-                let note = json!({"type": "local.proxy.open", "path": target});
+            ProxyEvent::Opened {
+                conn,
+                at,
+                target,
+                call_id,
+            } => {
+                self.open_recording(*conn, *at, target, call_id.as_deref());
+                let mut note = json!({"type": "local.proxy.open", "path": target});
+                if let Some(id) = call_id {
+                    note["call_id"] = json!(id);
+                }
                 self.record_note(*conn, *at, &note);
                 self.print_note(*at, *conn, note)
             }
@@ -73,6 +81,29 @@ impl<W: Write> ProxyOutput<W> {
                 self.record_text(*conn, *at, *flow, text);
                 let line = message_line(self.ms(*at), *conn, flow.as_str(), text);
                 self.print(&line)
+            }
+            ProxyEvent::Audio {
+                conn,
+                at,
+                flow,
+                packets,
+                bytes,
+                undecodable,
+                rms_dbfs,
+                peak_dbfs,
+            } => {
+                let audio = json!({
+                    "packets": packets,
+                    "bytes": bytes,
+                    "undecodable": undecodable,
+                    "rms_dbfs": round1(*rms_dbfs),
+                    "peak_dbfs": round1(*peak_dbfs),
+                });
+                let mut note = json!({"type": "local.proxy.audio", "flow": flow.as_str()});
+                note["audio"] = audio.clone();
+                self.record_note(*conn, *at, &note);
+                let line = json!({"t_ms": self.ms(*at), "conn": conn, "dir": flow.as_str(), "audio": audio});
+                self.print(&line.to_string())
             }
             ProxyEvent::Binary {
                 conn,
@@ -119,6 +150,44 @@ impl<W: Write> ProxyOutput<W> {
                 });
                 self.print_note(*at, *conn, note)
             }
+            ProxyEvent::Held {
+                conn,
+                at,
+                hold,
+                flow,
+                text,
+            } => {
+                let mut note = json!({
+                    "type": "local.proxy.held",
+                    "hold": hold,
+                    "flow": flow.as_str(),
+                });
+                self.record_note(*conn, *at, &note);
+                note["event"] = json_or_text(text);
+                self.print_note(*at, *conn, note)
+            }
+            ProxyEvent::Decided {
+                conn,
+                at,
+                hold,
+                flow,
+                released,
+                edited,
+            } => {
+                let kind = if *released {
+                    "local.proxy.released"
+                } else {
+                    "local.proxy.dropped"
+                };
+                let note = json!({
+                    "type": kind,
+                    "hold": hold,
+                    "flow": flow.as_str(),
+                    "edited": edited,
+                });
+                self.record_note(*conn, *at, &note);
+                self.print_note(*at, *conn, note)
+            }
             ProxyEvent::Http {
                 conn,
                 at,
@@ -157,7 +226,7 @@ impl<W: Write> ProxyOutput<W> {
         self.out.flush()
     }
 
-    fn open_recording(&mut self, conn: u64, at: Instant, target: &str) {
+    fn open_recording(&mut self, conn: u64, at: Instant, target: &str, call_id: Option<&str>) {
         let Some(dir) = &self.record_dir else {
             return;
         };
@@ -169,6 +238,9 @@ impl<W: Write> ProxyOutput<W> {
                 "call_id" => header = header.with_call_id(value.as_ref()),
                 _ => {}
             }
+        }
+        if let Some(id) = call_id {
+            header = header.with_call_id(id);
         }
         let path = fresh_path(dir, &format!("proxy-conn{conn}"));
         match RecordingWriter::create(&path, &header) {
@@ -238,6 +310,11 @@ fn message_line(t_ms: u64, conn: u64, dir: &str, text: &str) -> String {
         }
     }
     Value::Object(line).to_string()
+}
+
+/// A level to one decimal: meters, not measurements.
+fn round1(db: f32) -> f64 {
+    (f64::from(db) * 10.0).round() / 10.0
 }
 
 /// The TUI's relay link records through the same code as `--headless`; its

@@ -6,11 +6,13 @@
 use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use crossterm::event::EventStream;
 
 use super::output::ProxyOutput;
 use super::{create_record_dir, Relaying};
+use crate::audio::meter::Meters;
 use crate::cli::ProxyArgs;
 use crate::protocol::redact::redact_text;
 use crate::protocol::Dialect;
@@ -24,8 +26,9 @@ use crate::tui::terminal::TerminalGuard;
 use crate::tui::user_config::{self, UiConfig};
 use crate::tui::{not_a_terminal, SESSION_LIMIT_MS};
 
-/// What the audio pane says: the proxy plays nothing itself.
-const NO_AUDIO: &str = "none: the relayed app plays and captures its own audio";
+/// What the audio pane says: the proxy plays nothing itself; the meters show a
+/// relayed call's levels (mic: the app's, speaker: the API's).
+const RELAYED_AUDIO: &str = "the app's own (a relayed call's levels show here)";
 
 pub fn run(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
     if let Some(message) = not_a_terminal(io::stdin().is_terminal(), io::stdout().is_terminal()) {
@@ -56,6 +59,10 @@ pub fn run(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
         let mut relaying = Relaying::start(args, dialect)
             .await
             .map_err(Failed::Start)?;
+        let breakpoints = relaying.proxy.breakpoints();
+        for bp in &args.breakpoints {
+            breakpoints.add(bp.clone());
+        }
         let (mut app, edge) = relay_view(
             &mut relaying.proxy,
             &relaying.upstream,
@@ -137,6 +144,7 @@ pub fn relay_view(
         Box::new(out) as Box<dyn RelayRecorder>
     });
     let clock = Clock::start();
+    let meters = Arc::new(Meters::default());
     let (link, events) = Link::relay(
         clock,
         RelayOptions {
@@ -144,6 +152,8 @@ pub fn relay_view(
             injector: proxy.injector(),
             base_url: base_url.clone(),
             recorder,
+            breakpoints: proxy.breakpoints(),
+            meters: meters.clone(),
         },
     );
     let mut session = Session::new(SessionOptions {
@@ -169,8 +179,9 @@ pub fn relay_view(
     };
     let save_dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let mut app = App::new(session, ui.keymap, ui.theme, conn, save_dir);
-    app.audio.input = NO_AUDIO.to_string();
-    app.audio.output = NO_AUDIO.to_string();
+    app.audio.input = RELAYED_AUDIO.to_string();
+    app.audio.output = RELAYED_AUDIO.to_string();
+    app.meters = Some(meters);
     let edge = Edge::Started {
         clock,
         link,

@@ -10,13 +10,18 @@
 //! belong to a fresh session. Events of older connections are recorded but not
 //! shown.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::{Clock, Command, LinkEvent};
+use super::{CallInfo, Clock, Command, LinkEvent, RelayRequest};
+use crate::audio::levels::Level;
+use crate::audio::meter::Meters;
 use crate::protocol::redact::redact_text;
+use crate::protocol::Direction;
 use crate::session::{Input, TransportStatus};
-use crate::transport::proxy::{Flow, Injector, ProxyEvent};
+use crate::transport::proxy::{Breakpoint, Breakpoints, Decision, Flow, Injector, ProxyEvent};
 
 /// Writes what the proxy relays somewhere (one recording per connection), seeing
 /// every event of every connection, shown or not.
@@ -33,12 +38,17 @@ pub struct RelayOptions {
     /// The base URL the app is told to use, for the first note.
     pub base_url: String,
     pub recorder: Option<Box<dyn RelayRecorder>>,
+    pub breakpoints: Breakpoints,
+    /// Where a relayed call's audio levels go (app: mic, API: speaker), for the
+    /// audio pane.
+    pub meters: Arc<Meters>,
 }
 
 pub(super) struct Relay {
     pub clock: Clock,
     pub events: mpsc::Sender<LinkEvent>,
     pub commands: mpsc::Receiver<Command>,
+    pub requests: mpsc::Receiver<RelayRequest>,
     pub options: RelayOptions,
 }
 
@@ -63,6 +73,7 @@ pub(super) async fn run(mut r: Relay) {
                     return;
                 }
             },
+            Some(request) = r.requests.recv() => r.on_request(request).await,
             command = r.commands.recv() => match command {
                 Some(Command::Send(text)) => r.inject(&shown, text).await,
                 // No audio device is driven for a relayed session.
@@ -104,22 +115,32 @@ impl Relay {
             self.note(at_ms, note).await;
         }
         match event {
-            ProxyEvent::Opened { conn, at, target } => {
+            ProxyEvent::Opened {
+                conn,
+                at,
+                target,
+                call_id,
+            } => {
                 // The first connection continues the session that waited for it, so
                 // the client secret the app minted first stays in view.
                 let fresh = shown.conn.is_some();
                 shown.conn = Some(conn);
                 shown.open = true;
                 let _ = self.events.send(LinkEvent::Relayed { conn, fresh }).await;
+                let info = CallInfo {
+                    call_id: call_id.clone(),
+                    secret_expires_at: None,
+                };
+                let _ = self.events.send(LinkEvent::Up(info)).await;
                 let at_ms = self.clock.ms_at(at);
                 let endpoint = format!("app connection {conn}: {target}");
                 self.transport(at_ms, TransportStatus::Connecting { endpoint })
                     .await;
-                self.note(
-                    at_ms,
-                    json!({"type": "local.proxy.open", "conn": conn, "path": target}),
-                )
-                .await;
+                let mut note = json!({"type": "local.proxy.open", "conn": conn, "path": target});
+                if let Some(id) = call_id {
+                    note["call_id"] = json!(id);
+                }
+                self.note(at_ms, note).await;
                 self.transport(at_ms, TransportStatus::Connected).await;
                 self.transport(at_ms, TransportStatus::ChannelOpen).await;
             }
@@ -176,8 +197,68 @@ impl Relay {
                 self.transport(at_ms, TransportStatus::Closed { reason })
                     .await;
             }
+            ProxyEvent::Audio {
+                conn,
+                flow,
+                rms_dbfs,
+                peak_dbfs,
+                ..
+            } if shown.conn == Some(conn) => {
+                // Levels go to the meters (latest value), not the log: a call reports
+                // them every second; the recording keeps them as notes.
+                let level = Level {
+                    rms_dbfs,
+                    peak_dbfs,
+                };
+                match flow {
+                    Flow::Client => self.options.meters.mic.store(level),
+                    Flow::Server | Flow::Injected => self.options.meters.speaker.store(level),
+                }
+            }
             // Older connections go on in the recordings only.
-            ProxyEvent::Text { .. } | ProxyEvent::Binary { .. } | ProxyEvent::Closed { .. } => {}
+            ProxyEvent::Text { .. }
+            | ProxyEvent::Binary { .. }
+            | ProxyEvent::Closed { .. }
+            | ProxyEvent::Audio { .. } => {}
+            // Held events wait for the user whichever connection they are on.
+            ProxyEvent::Held {
+                conn,
+                at,
+                hold,
+                flow,
+                text,
+            } => {
+                let dir = match flow {
+                    Flow::Server => Direction::Server,
+                    Flow::Client | Flow::Injected => Direction::Client,
+                };
+                let note = json!({"type": "local.proxy.held", "conn": conn, "hold": hold, "flow": flow.as_str(), "event": json_or_text(&text)});
+                self.note(self.clock.ms_at(at), note).await;
+                let text = redact_text(&text).into_owned();
+                let held = LinkEvent::Held {
+                    conn,
+                    hold,
+                    dir,
+                    text,
+                };
+                let _ = self.events.send(held).await;
+            }
+            ProxyEvent::Decided {
+                conn,
+                at,
+                hold,
+                flow,
+                released,
+                edited,
+            } => {
+                let kind = if released {
+                    "local.proxy.released"
+                } else {
+                    "local.proxy.dropped"
+                };
+                let note = json!({"type": kind, "conn": conn, "hold": hold, "flow": flow.as_str(), "edited": edited});
+                self.note(self.clock.ms_at(at), note).await;
+            }
             ProxyEvent::Refused {
                 conn,
                 at,
@@ -203,6 +284,41 @@ impl Relay {
                 self.note(self.clock.ms_at(at), note).await;
             }
         }
+    }
+
+    /// Breakpoints and held events, as the user asked; the outcome is a note.
+    async fn on_request(&self, request: RelayRequest) {
+        let at_ms = self.clock.now_ms();
+        let bps = &self.options.breakpoints;
+        let note = match request {
+            RelayRequest::ToggleBreak { dir, event_type } => {
+                let parsed = match dir {
+                    Direction::Local => Err("a breakpoint is on a client or a server event; local notes are the proxy's own".to_string()),
+                    dir => Breakpoint::parse(&format!("{dir}:{event_type}")),
+                };
+                let bp = match parsed {
+                    Ok(bp) => bp,
+                    Err(error) => {
+                        let note = json!({"type": "local.proxy.break_failed", "error": error});
+                        return self.note(at_ms, note).await;
+                    }
+                };
+                let shown = bp.to_string();
+                let set = if bps.remove(&bp) { false } else { bps.add(bp) };
+                json!({"type": "local.proxy.break", "breakpoint": shown, "set": set})
+            }
+            RelayRequest::Release { hold, edited } => {
+                match bps.decide(hold, Decision::Release(edited)) {
+                    Ok(()) => return,
+                    Err(e) => json!({"type": "local.proxy.decide_failed", "error": e.to_string()}),
+                }
+            }
+            RelayRequest::Drop { hold } => match bps.decide(hold, Decision::Drop) {
+                Ok(()) => return,
+                Err(e) => json!({"type": "local.proxy.decide_failed", "error": e.to_string()}),
+            },
+        };
+        self.note(at_ms, note).await;
     }
 
     /// Sends a validated event upstream on the connection on show; when that one

@@ -1,12 +1,13 @@
-//! The proxy's plain HTTP: `client_secrets` forwarded to the upstream as is, and
-//! clear refusals for what it does not relay.
+//! The proxy's plain HTTP: `client_secrets`, hangups and the other call requests
+//! forwarded to the upstream as they are, and a clear refusal for what it does not
+//! serve.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -22,6 +23,23 @@ const REQUEST_HEADERS: [&str; 5] = [
     "openai-organization",
     "openai-project",
 ];
+
+/// The request headers an app's session depends on, besides its body's type.
+const SESSION_HEADERS: [&str; 4] = [
+    "authorization",
+    "openai-beta",
+    "openai-organization",
+    "openai-project",
+];
+
+/// The app's credential and session headers, to pass through unchanged; kept only
+/// in memory, never shown.
+pub(super) fn passed_headers(headers: &HeaderMap) -> Vec<(&'static str, HeaderValue)> {
+    SESSION_HEADERS
+        .iter()
+        .flat_map(|name| headers.get_all(*name).iter().map(|v| (*name, v.clone())))
+        .collect()
+}
 
 /// Response headers not passed back: they describe the upstream connection, not
 /// the answer, and the proxy's server sets its own.
@@ -45,9 +63,9 @@ pub(super) fn api_error(status: StatusCode, code: &str, message: &str) -> Respon
     (status, Json(body)).into_response()
 }
 
-/// `POST /v1/realtime/client_secrets`: what the app's backend sent, to the upstream;
-/// its answer, to the app.
-pub(super) async fn client_secrets(
+/// `POST /v1/realtime/client_secrets` (and `/v1/realtime/calls/{id}/…`): what the app
+/// sent, to the upstream; its answer, to the app.
+pub(super) async fn forward(
     State(shared): State<Arc<Shared>>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -118,28 +136,21 @@ fn unreachable_upstream(url: &reqwest::Url, e: &reqwest::Error) -> (Response, St
     )
 }
 
-const CALLS_NOT_RELAYED: &str = "rtconsole proxy relays WebSocket sessions only so far: WebRTC calls (POST /v1/realtime/calls) are not relayed yet. Connect your app with the WebSocket transport (GET /v1/realtime?model=…) through the proxy, or make the call directly to the API and watch it with `rtconsole attach CALL_ID` (the sideband).";
-
-/// `POST /v1/realtime/calls[/…]`: WebRTC is not relayed; say what works instead.
-pub(super) async fn calls_not_relayed(
+/// `POST /v1/realtime/calls/{call_id}/{action}` (`hangup`, and the SIP call's
+/// `accept`, `reject`, `refer`): forwarded; after a hangup the relay of that call
+/// ends on our side too.
+pub(super) async fn call_action(
     State(shared): State<Arc<Shared>>,
-    OriginalUri(uri): OriginalUri,
+    Path((call_id, action)): Path<(String, String)>,
+    uri: OriginalUri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let response = api_error(
-        StatusCode::NOT_IMPLEMENTED,
-        "proxy_webrtc_not_relayed",
-        CALLS_NOT_RELAYED,
-    );
-    refused_here(
-        &shared,
-        &uri,
-        Method::POST,
-        body,
-        response,
-        CALLS_NOT_RELAYED,
-    )
-    .await
+    if action == "hangup" {
+        // Before forwarding: the upstream may end the call before it answers.
+        shared.hang_up_call(&call_id);
+    }
+    forward(State(shared), uri, headers, body).await
 }
 
 /// Anything else: name what the proxy serves.
@@ -150,7 +161,7 @@ pub(super) async fn not_served(
     body: Bytes,
 ) -> Response {
     let message = format!(
-        "rtconsole proxy does not relay {method} {}; it serves GET /v1/realtime (WebSocket sessions) and POST /v1/realtime/client_secrets",
+        "rtconsole proxy does not relay {method} {}; it serves GET /v1/realtime (WebSocket sessions), POST /v1/realtime/calls (WebRTC calls), POST /v1/realtime/calls/{{call_id}}/… and POST /v1/realtime/client_secrets",
         uri.path()
     );
     let response = api_error(StatusCode::NOT_FOUND, "proxy_path_not_relayed", &message);

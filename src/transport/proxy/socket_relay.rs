@@ -18,20 +18,13 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::http_forward::api_error;
+use super::breakpoints::Lane;
+use super::http_forward::{api_error, passed_headers};
 use super::{Flow, ProxyEvent, Shared};
 use crate::protocol::redact::redact_text;
 use crate::transport::link::explain_session_close;
 
 type Upstream = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// The request headers an app's session depends on; passed through unchanged.
-const PASSED_HEADERS: [&str; 4] = [
-    "authorization",
-    "openai-beta",
-    "openai-organization",
-    "openai-project",
-];
 
 /// How long the side that did not close gets to answer a relayed close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -66,12 +59,10 @@ pub(super) async fn upgrade(
             return refused(&shared, conn, target, response, body).await;
         }
     };
-    for name in PASSED_HEADERS {
-        for value in headers.get_all(name) {
-            if let Ok(v) = value.to_str() {
-                if let Ok(v) = v.parse() {
-                    request.headers_mut().append(name, v);
-                }
+    for (name, value) in passed_headers(&headers) {
+        if let Ok(v) = value.to_str() {
+            if let Ok(v) = v.parse() {
+                request.headers_mut().append(name, v);
             }
         }
     }
@@ -122,6 +113,7 @@ pub(super) async fn upgrade(
             conn,
             at: Instant::now(),
             target,
+            call_id: None,
         })
         .await;
     let injected = shared.injector.register(conn);
@@ -131,7 +123,7 @@ pub(super) async fn upgrade(
     })
 }
 
-async fn refused(
+pub(super) async fn refused(
     shared: &Shared,
     conn: u64,
     target: String,
@@ -150,7 +142,8 @@ async fn refused(
     response
 }
 
-/// Relays until either side closes; a close frame is passed on with its code.
+/// Relays until either side closes; a close frame is passed on with its code. A
+/// direction with a held event reads nothing more until the user decides.
 async fn relay(
     shared: &Shared,
     conn: u64,
@@ -158,15 +151,17 @@ async fn relay(
     mut upstream: Upstream,
     mut injected: tokio::sync::mpsc::UnboundedReceiver<String>,
 ) {
+    let mut up = Lane::new(conn, Flow::Client);
+    let mut down = Lane::new(conn, Flow::Server);
     loop {
         tokio::select! {
-            from_app = app.recv() => match from_app {
+            from_app = app.recv(), if up.is_open() => match from_app {
                 Some(Ok(ws::Message::Text(text))) => {
-                    let text = text.as_str().to_string();
-                    if upstream.send(Message::text(text.clone())).await.is_err() {
-                        return ended(shared, conn, Flow::Server, None).await;
+                    if let Some(text) = up.admit(shared, text.as_str().to_string()).await {
+                        if !to_upstream(shared, conn, &mut upstream, Flow::Client, text).await {
+                            return ended(shared, conn, Flow::Server, None).await;
+                        }
                     }
-                    text_event(shared, conn, Flow::Client, text).await;
                 }
                 Some(Ok(ws::Message::Binary(bytes))) => {
                     let len = bytes.len();
@@ -191,13 +186,20 @@ async fn relay(
                     return ended(shared, conn, Flow::Client, None).await;
                 }
             },
-            from_upstream = upstream.next() => match from_upstream {
-                Some(Ok(Message::Text(text))) => {
-                    let text = text.as_str().to_string();
-                    if app.send(ws::Message::Text(text.clone().into())).await.is_err() {
-                        return ended(shared, conn, Flow::Client, None).await;
+            decision = up.decided() => {
+                if let Some(text) = up.resolve(shared, decision).await {
+                    if !to_upstream(shared, conn, &mut upstream, Flow::Client, text).await {
+                        return ended(shared, conn, Flow::Server, None).await;
                     }
-                    text_event(shared, conn, Flow::Server, text).await;
+                }
+            }
+            from_upstream = upstream.next(), if down.is_open() => match from_upstream {
+                Some(Ok(Message::Text(text))) => {
+                    if let Some(text) = down.admit(shared, text.as_str().to_string()).await {
+                        if !to_app(shared, conn, &mut app, text).await {
+                            return ended(shared, conn, Flow::Client, None).await;
+                        }
+                    }
                 }
                 Some(Ok(Message::Binary(bytes))) => {
                     let len = bytes.len();
@@ -221,14 +223,48 @@ async fn relay(
                     return ended(shared, conn, Flow::Server, None).await;
                 }
             },
+            decision = down.decided() => {
+                if let Some(text) = down.resolve(shared, decision).await {
+                    if !to_app(shared, conn, &mut app, text).await {
+                        return ended(shared, conn, Flow::Client, None).await;
+                    }
+                }
+            }
             Some(text) = injected.recv() => {
-                if upstream.send(Message::text(text.clone())).await.is_err() {
+                if !to_upstream(shared, conn, &mut upstream, Flow::Injected, text).await {
                     return ended(shared, conn, Flow::Server, None).await;
                 }
-                text_event(shared, conn, Flow::Injected, text).await;
             }
         }
     }
+}
+
+/// Sends one text frame upstream and reports it; false when the upstream is gone.
+async fn to_upstream(
+    shared: &Shared,
+    conn: u64,
+    upstream: &mut Upstream,
+    flow: Flow,
+    text: String,
+) -> bool {
+    if upstream.send(Message::text(text.clone())).await.is_err() {
+        return false;
+    }
+    text_event(shared, conn, flow, text).await;
+    true
+}
+
+/// Sends one text frame to the app and reports it; false when the app is gone.
+async fn to_app(shared: &Shared, conn: u64, app: &mut WebSocket, text: String) -> bool {
+    if app
+        .send(ws::Message::Text(text.clone().into()))
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    text_event(shared, conn, Flow::Server, text).await;
+    true
 }
 
 async fn text_event(shared: &Shared, conn: u64, flow: Flow, text: String) {

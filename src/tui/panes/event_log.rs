@@ -183,6 +183,15 @@ impl EventLogPane {
             KeyCode::Char('s') => return self.save_selected(log),
             KeyCode::Char('S') => return self.save_all(ctx),
             KeyCode::Char('y') => return self.copy_selected(log),
+            KeyCode::Char('b') => {
+                let Some(e) = self.selected.and_then(|s| log.meta(s)) else {
+                    return PaneReply::Notice("select an event to break on its type".into());
+                };
+                return PaneReply::Break {
+                    dir: e.dir,
+                    event_type: e.type_name.to_string(),
+                };
+            }
             _ => return PaneReply::Ignored,
         }
         PaneReply::Handled
