@@ -4,46 +4,18 @@
 //! (which answers the app) and shows as injected; no key is ever on screen; Ctrl-C
 //! ends it with status 0.
 
+#[path = "support/socket_app.rs"]
+mod socket_app;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use std::time::Duration;
-
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::json;
+use socket_app::{connect, said, send, until};
 use tmux::{wait_file, Tmux};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const WAIT: Duration = Duration::from_secs(30);
 
 /// Assembled at run time: no key-shaped literal in the source.
 fn key() -> String {
     format!("sk-proj-{}", "tmuxProxy0123456789abcdefXYZ")
-}
-
-async fn until(socket: &mut Socket, ty: &str) -> Vec<Value> {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let msg = tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .unwrap_or_else(|_| panic!("no {ty} in time; saw {seen:?}"))
-            .unwrap_or_else(|| panic!("socket ended before {ty}"))
-            .unwrap();
-        if let Message::Text(t) = msg {
-            let v: Value = serde_json::from_str(t.as_str()).unwrap();
-            let done = v["type"] == ty;
-            seen.push(v);
-            if done {
-                return seen;
-            }
-        }
-    }
 }
 
 fn no_key(screen: &str) {
@@ -59,24 +31,7 @@ async fn an_app_through_the_proxy_shows_both_ways_and_the_composer_injects() {
     let d = dir.path();
     // The key reaches the proxy from a file, so not even the command line shows it.
     std::fs::write(d.join("key.txt"), key()).unwrap();
-    let tmux = Tmux {
-        socket: d.join("tmux.sock"),
-    };
-    let shell = format!(
-        "env -i PATH=/usr/bin:/bin HOME={home} TERM=xterm-256color bash --norc --noprofile",
-        home = d.display()
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "160",
-        "-y",
-        "45",
-        &shell,
-    ]);
+    let tmux = Tmux::start(d, 160, 45);
     let bin = env!("CARGO_BIN_EXE_rtconsole");
     let script = format!(
         "cd {dir}; RTCONSOLE_MOCK_KEY=$(cat key.txt) {bin} proxy --upstream mock --record rec; echo EXIT=$? > exit.txt",
@@ -94,19 +49,12 @@ async fn an_app_through_the_proxy_shows_both_ways_and_the_composer_injects() {
         .to_string();
     assert!(url.ends_with("/v1"), "{url}");
 
-    let mut request = format!(
+    let socket_url = format!(
         "{}/realtime?model=gpt-realtime",
         url.replacen("http", "ws", 1)
-    )
-    .into_client_request()
-    .unwrap();
-    request.headers_mut().insert(
-        "Authorization",
-        format!("Bearer {}", key()).parse().unwrap(),
     );
-    let (mut app, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
+    let mut app = connect(&socket_url, &key(), false)
         .await
-        .unwrap()
         .expect("the mock accepts the app through the proxy");
     until(&mut app, "session.created").await;
     let events = [
@@ -116,7 +64,7 @@ async fn an_app_through_the_proxy_shows_both_ways_and_the_composer_injects() {
         json!({"type": "response.create"}),
     ];
     for e in events {
-        app.send(Message::text(e.to_string())).await.unwrap();
+        send(&mut app, e).await;
     }
     until(&mut app, "response.done").await;
     let screen = tmux.wait_for("the app's turn, both ways", |s| {
@@ -132,11 +80,7 @@ async fn an_app_through_the_proxy_shows_both_ways_and_the_composer_injects() {
     tmux.run(&["send-keys", "-t", "t", "-l", "typed in tmux"]);
     tmux.run(&["send-keys", "-t", "t", "Enter"]);
     let turn = until(&mut app, "response.done").await;
-    let said: String = turn
-        .iter()
-        .filter_map(|e| e["delta"].as_str())
-        .collect::<String>();
-    assert!(said.contains("\"typed in tmux\""), "{turn:?}");
+    assert!(said(&turn).contains("\"typed in tmux\""), "{turn:?}");
     let screen = tmux.wait_for("the injected events and the reply", |s| {
         s.contains("⇢") && s.contains("injected:") && s.contains("\"typed in tmux\". ")
     });

@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures_util::{SinkExt, StreamExt};
+#[path = "support/socket_app.rs"]
+mod socket_app;
+
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use rtconsole::commands::proxy::screen::relay_view;
@@ -18,66 +20,15 @@ use rtconsole::protocol::{Dialect, Direction};
 use rtconsole::transport::proxy::{Proxy, ProxyConfig};
 use rtconsole::tui::live::{run_ui_on, Hooks};
 use rtconsole::tui::user_config;
-use serde_json::{json, Value};
-use tokio::net::TcpStream;
+use serde_json::json;
+use socket_app::{said, send, until, Socket};
 use tokio::sync::{mpsc, watch};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 const WAIT: Duration = Duration::from_secs(30);
 
 /// Assembled at run time: no key-shaped literal in the source.
 fn key() -> String {
     format!("sk-proj-{}", "ptuiTest0123456789abcdefXYZ")
-}
-
-async fn connect(url: &str, key: &str) -> Socket {
-    let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("Authorization", format!("Bearer {key}").parse().unwrap());
-    tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
-        .await
-        .expect("the handshake ends in time")
-        .expect("the mock accepts the key through the proxy")
-        .0
-}
-
-async fn send(socket: &mut Socket, event: Value) {
-    socket.send(Message::text(event.to_string())).await.unwrap();
-}
-
-/// Reads until an event of type `ty`; returns every event seen on the way.
-async fn until(socket: &mut Socket, ty: &str) -> Vec<Value> {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let msg = tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .unwrap_or_else(|_| panic!("no {ty} in time; saw {seen:?}"))
-            .unwrap_or_else(|| panic!("socket ended before {ty}"))
-            .unwrap();
-        if let Message::Text(t) = msg {
-            let v: Value = serde_json::from_str(t.as_str()).unwrap();
-            let done = v["type"] == ty;
-            seen.push(v);
-            if done {
-                return seen;
-            }
-        }
-    }
-}
-
-/// The text the model streamed in one turn.
-fn said(events: &[Value]) -> String {
-    events
-        .iter()
-        .filter(|e| e["type"] == "response.output_text.delta")
-        .filter_map(|e| e["delta"].as_str())
-        .collect()
 }
 
 /// A mock, a proxy to it and the TUI's app and edge over the proxy.
@@ -159,6 +110,16 @@ impl Driver {
         self.keys
             .send(Event::Key(KeyEvent::new(code, mods)))
             .expect("the UI is running");
+    }
+
+    /// In the events pane: only client events, select the newest, `b` on it, then
+    /// every event again (the notes that say what `b` did are local).
+    fn break_on_newest_client_event(&self) {
+        self.press(KeyCode::Char('e'), KeyModifiers::ALT);
+        self.press(KeyCode::Char('d'), KeyModifiers::NONE);
+        self.press(KeyCode::End, KeyModifiers::NONE);
+        self.press(KeyCode::Char('b'), KeyModifiers::NONE);
+        self.press(KeyCode::Char('c'), KeyModifiers::NONE);
     }
 
     fn type_text(&self, text: &str) {
@@ -342,12 +303,7 @@ async fn a_breakpoint_set_from_the_events_pane_holds_an_event_to_edit_release_or
             .await;
 
         // The app's newest event is its response.create: break on that type.
-        d.press(KeyCode::Char('e'), KeyModifiers::ALT);
-        d.press(KeyCode::Char('d'), KeyModifiers::NONE);
-        d.press(KeyCode::End, KeyModifiers::NONE);
-        d.press(KeyCode::Char('b'), KeyModifiers::NONE);
-        // Notes show again once the direction filter is cleared.
-        d.press(KeyCode::Char('c'), KeyModifiers::NONE);
+        d.break_on_newest_client_event();
         d.wait_for("the breakpoint", |s| {
             s.contains("breakpoint=client:response.create set=true")
         })
@@ -382,11 +338,7 @@ async fn a_breakpoint_set_from_the_events_pane_holds_an_event_to_edit_release_or
         d.wait_for("the drop", |s| s.contains("local.proxy.dropped"))
             .await;
         // Cleared with `b` on the app's newest response.create; the next one passes.
-        d.press(KeyCode::Char('e'), KeyModifiers::ALT);
-        d.press(KeyCode::Char('d'), KeyModifiers::NONE);
-        d.press(KeyCode::End, KeyModifiers::NONE);
-        d.press(KeyCode::Char('b'), KeyModifiers::NONE);
-        d.press(KeyCode::Char('c'), KeyModifiers::NONE);
+        d.break_on_newest_client_event();
         d.wait_for("the breakpoint cleared", |s| {
             s.contains("breakpoint=client:response.create set=false")
         })
@@ -406,4 +358,10 @@ async fn a_breakpoint_set_from_the_events_pane_holds_an_event_to_edit_release_or
     assert_eq!(app.held_count(), 0);
     proxy.shutdown().await;
     mock.shutdown().await;
+}
+
+async fn connect(url: &str, key: &str) -> Socket {
+    socket_app::connect(url, key, false)
+        .await
+        .expect("the mock accepts the key through the proxy")
 }

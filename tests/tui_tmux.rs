@@ -11,25 +11,8 @@ use tmux::{wait_file, Tmux};
 fn type_a_message_see_the_reply_quit_and_the_terminal_is_restored() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let tmux = Tmux {
-        socket: d.join("tmux.sock"),
-    };
     // A clean home: no user config, the log goes under it.
-    let shell = format!(
-        "env -i PATH=/usr/bin:/bin HOME={home} TERM=xterm-256color bash --norc --noprofile",
-        home = d.display()
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &shell,
-    ]);
+    let tmux = Tmux::start(d, 120, 40);
     let bin = env!("CARGO_BIN_EXE_rtconsole");
     let script = format!(
         "cd {dir}; stty -a > before.txt; {bin} --mock; echo EXIT=$? > exit.txt; stty -a > after.txt",

@@ -8,6 +8,7 @@
 
 mod audio;
 mod driver;
+mod proxy_notes;
 mod relay;
 pub mod setup;
 mod socket;
@@ -27,7 +28,7 @@ use crate::protocol::Dialect;
 use crate::session::{Effect, Input};
 
 pub use audio::{AudioPort, Playback};
-pub(crate) use relay::json_or_text;
+pub use proxy_notes::{json_or_text, note_of};
 pub use relay::{RelayOptions, RelayRecorder};
 pub use setup::{SetupError, SharedMock};
 pub(crate) use socket::{explain_session_close, websocket_base};

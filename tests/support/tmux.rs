@@ -10,6 +10,21 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// A private server in `dir` with one `width`×`height` window (target `t`)
+    /// running a clean shell: no user config, `dir` as its home (the log goes there).
+    pub fn start(dir: &Path, width: u16, height: u16) -> Tmux {
+        let tmux = Tmux {
+            socket: dir.join("tmux.sock"),
+        };
+        let shell = format!(
+            "env -i PATH=/usr/bin:/bin HOME={home} TERM=xterm-256color bash --norc --noprofile",
+            home = dir.display()
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        tmux.run(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, &shell]);
+        tmux
+    }
+
     pub fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-S")

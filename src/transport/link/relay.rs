@@ -15,6 +15,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::proxy_notes::note_of;
 use super::{CallInfo, Clock, Command, LinkEvent, RelayRequest};
 use crate::audio::levels::Level;
 use crate::audio::meter::Meters;
@@ -114,13 +115,19 @@ impl Relay {
             let note = json!({"type": "local.proxy.record", "message": message});
             self.note(at_ms, note).await;
         }
-        match event {
-            ProxyEvent::Opened {
-                conn,
-                at,
-                target,
-                call_id,
-            } => {
+        // The same note as --headless prints and the recording keeps, with the
+        // connection it is about: the log shows one connection, notes may be others'.
+        let note = note_of(&event).map(|mut n| {
+            n["conn"] = json!(event_conn(&event));
+            n
+        });
+        match (event, note) {
+            (
+                ProxyEvent::Opened {
+                    conn, at, call_id, ..
+                },
+                Some(note),
+            ) => {
                 // The first connection continues the session that waited for it, so
                 // the client secret the app minted first stays in view.
                 let fresh = shown.conn.is_some();
@@ -128,28 +135,30 @@ impl Relay {
                 shown.open = true;
                 let _ = self.events.send(LinkEvent::Relayed { conn, fresh }).await;
                 let info = CallInfo {
-                    call_id: call_id.clone(),
+                    call_id,
                     secret_expires_at: None,
                 };
                 let _ = self.events.send(LinkEvent::Up(info)).await;
                 let at_ms = self.clock.ms_at(at);
-                let endpoint = format!("app connection {conn}: {target}");
+                let endpoint = format!(
+                    "app connection {conn}: {}",
+                    note["path"].as_str().unwrap_or_default()
+                );
                 self.transport(at_ms, TransportStatus::Connecting { endpoint })
                     .await;
-                let mut note = json!({"type": "local.proxy.open", "conn": conn, "path": target});
-                if let Some(id) = call_id {
-                    note["call_id"] = json!(id);
-                }
                 self.note(at_ms, note).await;
                 self.transport(at_ms, TransportStatus::Connected).await;
                 self.transport(at_ms, TransportStatus::ChannelOpen).await;
             }
-            ProxyEvent::Text {
-                conn,
-                at,
-                flow,
-                text,
-            } if shown.conn == Some(conn) => {
+            (
+                ProxyEvent::Text {
+                    conn,
+                    at,
+                    flow,
+                    text,
+                },
+                _,
+            ) if shown.conn == Some(conn) => {
                 let at_ms = self.clock.ms_at(at);
                 match flow {
                     Flow::Client => self.input(Input::Sent { at_ms, raw: text }).await,
@@ -158,30 +167,32 @@ impl Relay {
                     Flow::Injected => {}
                 }
             }
-            ProxyEvent::Binary {
-                conn,
-                at,
-                flow,
-                len,
-            } if shown.conn == Some(conn) => {
+            (
+                ProxyEvent::Binary {
+                    conn,
+                    at,
+                    flow,
+                    len,
+                },
+                _,
+            ) if shown.conn == Some(conn) => {
                 let note =
                     json!({"type": "local.proxy.binary", "dir": flow.as_str(), "bytes": len});
                 self.note(self.clock.ms_at(at), note).await;
             }
-            ProxyEvent::Closed {
-                conn,
-                at,
-                by,
-                code,
-                reason,
-                explanation,
-            } if shown.conn == Some(conn) => {
+            (
+                ProxyEvent::Closed {
+                    conn,
+                    at,
+                    by,
+                    code,
+                    reason,
+                    explanation,
+                },
+                Some(note),
+            ) if shown.conn == Some(conn) => {
                 shown.open = false;
                 let at_ms = self.clock.ms_at(at);
-                let mut note = json!({"type": "local.proxy.closed", "conn": conn, "by": by.as_str(), "code": code, "reason": reason});
-                if let Some(e) = &explanation {
-                    note["explanation"] = json!(e);
-                }
                 self.note(at_ms, note).await;
                 let who = match by {
                     Flow::Server => "the API",
@@ -197,13 +208,16 @@ impl Relay {
                 self.transport(at_ms, TransportStatus::Closed { reason })
                     .await;
             }
-            ProxyEvent::Audio {
-                conn,
-                flow,
-                rms_dbfs,
-                peak_dbfs,
-                ..
-            } if shown.conn == Some(conn) => {
+            (
+                ProxyEvent::Audio {
+                    conn,
+                    flow,
+                    rms_dbfs,
+                    peak_dbfs,
+                    ..
+                },
+                _,
+            ) if shown.conn == Some(conn) => {
                 // Levels go to the meters (latest value), not the log: a call reports
                 // them every second; the recording keeps them as notes.
                 let level = Level {
@@ -216,24 +230,29 @@ impl Relay {
                 }
             }
             // Older connections go on in the recordings only.
-            ProxyEvent::Text { .. }
-            | ProxyEvent::Binary { .. }
-            | ProxyEvent::Closed { .. }
-            | ProxyEvent::Audio { .. } => {}
+            (
+                ProxyEvent::Text { .. }
+                | ProxyEvent::Binary { .. }
+                | ProxyEvent::Closed { .. }
+                | ProxyEvent::Audio { .. },
+                _,
+            ) => {}
             // Held events wait for the user whichever connection they are on.
-            ProxyEvent::Held {
-                conn,
-                at,
-                hold,
-                flow,
-                text,
-            } => {
+            (
+                ProxyEvent::Held {
+                    conn,
+                    at,
+                    hold,
+                    flow,
+                    text,
+                },
+                Some(note),
+            ) => {
+                self.note(self.clock.ms_at(at), note).await;
                 let dir = match flow {
                     Flow::Server => Direction::Server,
                     Flow::Client | Flow::Injected => Direction::Client,
                 };
-                let note = json!({"type": "local.proxy.held", "conn": conn, "hold": hold, "flow": flow.as_str(), "event": json_or_text(&text)});
-                self.note(self.clock.ms_at(at), note).await;
                 let text = redact_text(&text).into_owned();
                 let held = LinkEvent::Held {
                     conn,
@@ -243,46 +262,15 @@ impl Relay {
                 };
                 let _ = self.events.send(held).await;
             }
-            ProxyEvent::Decided {
-                conn,
-                at,
-                hold,
-                flow,
-                released,
-                edited,
-            } => {
-                let kind = if released {
-                    "local.proxy.released"
-                } else {
-                    "local.proxy.dropped"
-                };
-                let note = json!({"type": kind, "conn": conn, "hold": hold, "flow": flow.as_str(), "edited": edited});
-                self.note(self.clock.ms_at(at), note).await;
-            }
-            ProxyEvent::Refused {
-                conn,
-                at,
-                target,
-                status,
-                body,
-            } => {
-                let note = json!({"type": "local.proxy.refused", "conn": conn, "path": target, "status": status, "body": json_or_text(&body)});
-                self.note(self.clock.ms_at(at), note).await;
-            }
-            ProxyEvent::Http {
-                conn,
-                at,
-                method,
-                path,
-                status,
-                request,
-                response,
-            } => {
-                // The core redacts notes (a minted secret in `response`) before the
-                // log, the screen or a recording sees them.
-                let note = json!({"type": "local.proxy.http", "conn": conn, "method": method, "path": path, "status": status, "request": json_or_text(&request), "response": json_or_text(&response)});
-                self.note(self.clock.ms_at(at), note).await;
-            }
+            // The core redacts notes (a minted secret in an HTTP response) before
+            // the log, the screen or a recording sees them.
+            (
+                ProxyEvent::Decided { at, .. }
+                | ProxyEvent::Refused { at, .. }
+                | ProxyEvent::Http { at, .. },
+                Some(note),
+            ) => self.note(self.clock.ms_at(at), note).await,
+            (_, None) => {}
         }
     }
 
@@ -349,7 +337,17 @@ impl Relay {
     }
 }
 
-/// A body as JSON when it is, else as a string (an SDP, an HTML error page).
-pub(crate) fn json_or_text(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|_| json!(body))
+/// The connection an event is about.
+fn event_conn(event: &ProxyEvent) -> u64 {
+    match event {
+        ProxyEvent::Opened { conn, .. }
+        | ProxyEvent::Text { conn, .. }
+        | ProxyEvent::Audio { conn, .. }
+        | ProxyEvent::Binary { conn, .. }
+        | ProxyEvent::Closed { conn, .. }
+        | ProxyEvent::Refused { conn, .. }
+        | ProxyEvent::Held { conn, .. }
+        | ProxyEvent::Decided { conn, .. }
+        | ProxyEvent::Http { conn, .. } => *conn,
+    }
 }
