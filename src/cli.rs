@@ -258,7 +258,7 @@ pub struct MockArgs {
     /// How long a session may last before `session_expired` (e.g. 60m, 90s).
     #[arg(long, default_value = "60m", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub session_limit: std::time::Duration,
-    /// Also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG).
+    /// With --headless: also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG). The TUI view logs to the TUI's log directory.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 }
@@ -272,7 +272,7 @@ pub struct ProxyArgs {
     /// Where to relay: the API's base URL, or `mock` for the embedded mock server.
     #[arg(long, default_value = crate::transport::signaling::DEFAULT_BASE_URL, value_name = "URL|mock")]
     pub upstream: String,
-    /// Print the relayed events as JSONL on stdout and read events to inject from stdin (the TUI view is not built yet, so this is required).
+    /// Print the relayed events as JSONL on stdout and read events to inject from stdin, instead of the TUI view.
     #[arg(long)]
     pub headless: bool,
     /// Write one recording per relayed connection into DIR.

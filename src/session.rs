@@ -30,6 +30,7 @@ use crate::protocol::session_config::SessionConfig;
 use crate::protocol::validate::ValidationError;
 use crate::protocol::Dialect;
 
+pub use apply_client::INJECTED_NOTE;
 pub use config_diff::{FieldChange, FieldDiff};
 pub use conversation::{ConvItem, Conversation, PartText, Segment, TokenProb};
 pub use event_log::{EntryKind, EntryMeta, EventLog, Footprint, LogEntry, Relation, Row};
@@ -290,6 +291,11 @@ pub struct Session {
     stats_logged_at: Option<u64>,
     stats_logged: Option<TransportStats>,
     stall: stall::StallWatch,
+    /// An app's session relayed by `rtconsole proxy`: what this session sends
+    /// itself is injected on the app's connection, and logged as such.
+    relayed: bool,
+    /// The next client event logged is an injected one (after an injected note).
+    inject_next: bool,
 }
 
 impl Session {
@@ -313,6 +319,8 @@ impl Session {
             stats_logged_at: None,
             stats_logged: None,
             stall: stall::StallWatch::default(),
+            relayed: false,
+            inject_next: false,
         }
     }
 
@@ -403,6 +411,24 @@ impl Session {
     /// Prices for the responses still to come (the user's `[prices]`).
     pub fn set_prices(&mut self, prices: PriceTable) {
         self.opts.prices = prices;
+    }
+    /// A new, empty session with the same options (and relayed or not): the next
+    /// app connection through the proxy.
+    pub fn fresh(&self) -> Session {
+        let mut next = Session::new(self.opts.clone());
+        next.relayed = self.relayed;
+        next
+    }
+
+    /// Marks this as an app's session relayed through `rtconsole proxy`: its client
+    /// events come in as `Input::Sent` (the app's), and what it sends itself (typed,
+    /// shortcuts) is injected on the app's connection, so the log marks those
+    /// entries `injected` after a `local.proxy.injected` note.
+    pub fn set_relayed(&mut self, relayed: bool) {
+        self.relayed = relayed;
+    }
+    pub fn relayed(&self) -> bool {
+        self.relayed
     }
     /// The numbered tools and whether each is on, for the help overlay.
     pub fn tool_list(&self) -> Vec<(usize, String, bool)> {

@@ -3,60 +3,17 @@
 
 #[path = "support/proxy_process.rs"]
 mod proxy_process;
+#[path = "support/socket_app.rs"]
+mod socket_app;
 
 use std::process::Command;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use proxy_process::{assert_no_key, is, ProxyProcess, KEY, WAIT};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-async fn connect(url: &str, key: &str, beta: bool) -> Result<Socket, WsError> {
-    let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("Authorization", format!("Bearer {key}").parse().unwrap());
-    if beta {
-        request
-            .headers_mut()
-            .insert("OpenAI-Beta", "realtime=v1".parse().unwrap());
-    }
-    tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
-        .await
-        .expect("the handshake ends in time")
-        .map(|(s, _)| s)
-}
-
-async fn send(socket: &mut Socket, event: Value) {
-    socket.send(Message::text(event.to_string())).await.unwrap();
-}
-
-/// Reads until an event of type `ty`; every event seen on the way is returned too.
-async fn until(socket: &mut Socket, ty: &str) -> Vec<Value> {
-    let mut seen = Vec::new();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let msg = tokio::time::timeout_at(deadline, socket.next())
-            .await
-            .unwrap_or_else(|_| panic!("no {ty} in time; saw {seen:?}"))
-            .unwrap_or_else(|| panic!("socket ended before {ty}"))
-            .unwrap();
-        if let Message::Text(t) = msg {
-            let v: Value = serde_json::from_str(t.as_str()).unwrap();
-            let done = v["type"] == ty;
-            seen.push(v);
-            if done {
-                return seen;
-            }
-        }
-    }
-}
+use socket_app::{connect, send, until};
 
 #[tokio::test]
 async fn a_socket_app_completes_a_turn_through_the_proxy_and_injected_events_reach_the_mock() {

@@ -2,92 +2,17 @@
 //! types a message, waits for the reply in the transcript, quits with Ctrl-C and
 //! checks the exit status and that the terminal's modes are as they were.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+#[path = "support/tmux.rs"]
+mod tmux;
 
-/// Owns a private tmux server; killing it on drop stops everything it started.
-struct Tmux {
-    socket: PathBuf,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux is installed (apt-get install tmux)");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    /// Polls the screen until `pred` holds; the bound only stops a hung test.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("waited 60 s for {what}; the screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
-
-fn wait_file(path: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(s) = std::fs::read_to_string(path) {
-            if s.ends_with('\n') {
-                return s;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("{} was never written", path.display());
-}
+use tmux::{wait_file, Tmux};
 
 #[test]
 fn type_a_message_see_the_reply_quit_and_the_terminal_is_restored() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let tmux = Tmux {
-        socket: d.join("tmux.sock"),
-    };
     // A clean home: no user config, the log goes under it.
-    let shell = format!(
-        "env -i PATH=/usr/bin:/bin HOME={home} TERM=xterm-256color bash --norc --noprofile",
-        home = d.display()
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &shell,
-    ]);
+    let tmux = Tmux::start(d, 120, 40);
     let bin = env!("CARGO_BIN_EXE_rtconsole");
     let script = format!(
         "cd {dir}; stty -a > before.txt; {bin} --mock; echo EXIT=$? > exit.txt; stty -a > after.txt",

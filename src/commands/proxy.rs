@@ -1,5 +1,6 @@
-//! `rtconsole proxy --headless`: relay an app's sessions, print them as JSONL, and
-//! inject the client events typed on stdin.
+//! `rtconsole proxy`: relay an app's sessions and show them: in the TUI (see
+//! [`screen`]), or with `--headless` printed as JSONL, with the client events typed
+//! on stdin injected.
 
 use std::io::{self, BufRead};
 use std::process::ExitCode;
@@ -14,29 +15,21 @@ use crate::signals::StopSignals;
 use crate::transport::proxy::{Proxy, ProxyConfig};
 
 pub mod output;
+pub mod screen;
 pub mod typed;
 
 use output::ProxyOutput;
 
 pub fn run(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
     if !args.headless {
-        eprintln!(
-            "rtconsole proxy: the proxy's TUI view is not built yet\nfix: add --headless to print the relayed events as JSONL on stdout (and type events on stdin to inject them)"
-        );
-        return ExitCode::from(2);
+        return screen::run(args, dialect);
     }
     if let Err(e) = crate::logging::init_cli(args.log_file.as_deref()) {
         eprintln!("rtconsole proxy: {e}");
         return ExitCode::from(2);
     }
-    if let Some(dir) = &args.record {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!(
-                "rtconsole proxy: cannot create the recording directory {}: {e}",
-                dir.display()
-            );
-            return ExitCode::from(2);
-        }
+    if let Err(code) = create_record_dir(args) {
+        return code;
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -51,47 +44,89 @@ pub fn run(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
     code
 }
 
-async fn serve(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
-    let mock = if args.upstream == "mock" {
-        let config = MockConfig {
-            dialect,
-            key: args.mock_key.clone(),
-            ..MockConfig::default()
+/// `--record DIR` exists before anything is relayed, or the proxy does not start.
+fn create_record_dir(args: &ProxyArgs) -> Result<(), ExitCode> {
+    if let Some(dir) = &args.record {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!(
+                "rtconsole proxy: cannot create the recording directory {}: {e}",
+                dir.display()
+            );
+            return Err(ExitCode::from(2));
+        }
+    }
+    Ok(())
+}
+
+/// A proxy listening, and the mock it relays to when `--upstream mock`.
+struct Relaying {
+    proxy: Proxy,
+    mock: Option<MockServer>,
+    /// The upstream's base URL (the mock's when it is the mock).
+    upstream: String,
+}
+
+impl Relaying {
+    async fn start(args: &ProxyArgs, dialect: Dialect) -> Result<Relaying, String> {
+        let mock = if args.upstream == "mock" {
+            let config = MockConfig {
+                dialect,
+                key: args.mock_key.clone(),
+                ..MockConfig::default()
+            };
+            let m = MockServer::start(config)
+                .await
+                .map_err(|e| format!("cannot start the mock: {e}"))?;
+            Some(m)
+        } else {
+            None
         };
-        match MockServer::start(config).await {
-            Ok(m) => Some(m),
+        let upstream = match &mock {
+            Some(m) => m.base_url(),
+            None => args.upstream.clone(),
+        };
+        let config = ProxyConfig {
+            listen: args.listen,
+            upstream: upstream.clone(),
+            open_timeout: args.open_timeout,
+        };
+        match Proxy::start(config).await {
+            Ok(proxy) => Ok(Relaying {
+                proxy,
+                mock,
+                upstream,
+            }),
             Err(e) => {
-                eprintln!("rtconsole proxy: cannot start the mock: {e}");
-                return ExitCode::from(2);
+                if let Some(m) = mock {
+                    m.shutdown().await;
+                }
+                Err(e.0)
             }
         }
-    } else {
-        None
-    };
-    let upstream = match &mock {
-        Some(m) => m.base_url(),
-        None => args.upstream.clone(),
-    };
-    let config = ProxyConfig {
-        listen: args.listen,
-        upstream: upstream.clone(),
-        open_timeout: args.open_timeout,
-    };
-    let mut proxy = match Proxy::start(config).await {
-        Ok(p) => p,
+    }
+
+    async fn stop(self) {
+        self.proxy.shutdown().await;
+        if let Some(m) = self.mock {
+            m.shutdown().await;
+        }
+    }
+}
+
+async fn serve(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
+    let mut relaying = match Relaying::start(args, dialect).await {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("rtconsole proxy: {}", e.0);
-            if let Some(m) = mock {
-                m.shutdown().await;
-            }
+            eprintln!("rtconsole proxy: {e}");
             return ExitCode::from(2);
         }
     };
+    let upstream = relaying.upstream.clone();
     // Listening before the URL is printed: whoever saw it may stop us.
     let mut signals = StopSignals::listen();
-    let mut events = proxy.take_events().expect("events are taken once");
+    let mut events = relaying.proxy.take_events().expect("events are taken once");
     eprintln!("proxy: relaying to {}", redact_text(&upstream));
-    if let (Some(m), None) = (&mock, &args.mock_key) {
+    if let (Some(m), None) = (&relaying.mock, &args.mock_key) {
         // Printed on purpose, as `rtconsole mock` does: it opens only this local
         // mock, and the app needs it. A key given with --mock-key is never printed.
         eprintln!(
@@ -99,22 +134,26 @@ async fn serve(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
             m.key()
         );
     }
-    eprintln!("proxy: point your app at {}", proxy.base_url());
-    let breakpoints = proxy.breakpoints();
+    eprintln!("proxy: point your app at {}", relaying.proxy.base_url());
+    let breakpoints = relaying.proxy.breakpoints();
     for bp in &args.breakpoints {
         breakpoints.add(bp.clone());
         eprintln!("proxy: breakpoint set on {bp}");
     }
     eprintln!("proxy: {}", typed::COMMANDS_HELP);
     let mut typed = read_stdin_lines();
-    let injector = proxy.injector();
+    let injector = relaying.proxy.injector();
     let mut out = ProxyOutput::new(io::stdout().lock(), &upstream, dialect, args.record.clone());
     let mut stdin_open = true;
     let code = loop {
         tokio::select! {
             event = events.recv() => {
                 let Some(event) = event else { break ExitCode::SUCCESS };
-                if let Err(e) = out.handle(&event) {
+                let written = out.handle(&event);
+                for message in out.take_messages() {
+                    eprintln!("{message}");
+                }
+                if let Err(e) = written {
                     if e.kind() != io::ErrorKind::BrokenPipe {
                         eprintln!("rtconsole proxy: cannot write to stdout: {e}");
                         break ExitCode::from(2);
@@ -137,10 +176,7 @@ async fn serve(args: &ProxyArgs, dialect: Dialect) -> ExitCode {
         }
     };
     drop(out);
-    proxy.shutdown().await;
-    if let Some(m) = mock {
-        m.shutdown().await;
-    }
+    relaying.stop().await;
     code
 }
 

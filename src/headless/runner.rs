@@ -233,6 +233,8 @@ pub(super) async fn play(
                         break Err(Stopped::Link(why));
                     }
                 }
+                // Only the proxy's relay link says this; `run` never holds one.
+                Some(LinkEvent::Relayed { .. } | LinkEvent::Held { .. }) => {}
                 Some(LinkEvent::Up(info)) => {
                     if let Some(id) = info.call_id.as_ref().filter(|_| !play.quiet) {
                         eprintln!("connected: call {id}");

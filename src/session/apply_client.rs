@@ -14,6 +14,10 @@ use crate::protocol::session_config::{beta_to_ga, is_beta_session, SessionConfig
 use crate::protocol::validate::{validate_client_text, ValidationError};
 use crate::protocol::Direction;
 
+/// The note that marks the next client event as injected by the proxy's user (not
+/// sent by the relayed app); `rtconsole proxy --record` writes it too.
+pub const INJECTED_NOTE: &str = "local.proxy.injected";
+
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
 }
@@ -120,6 +124,7 @@ impl Session {
             kind: EntryKind::Rejected,
             type_name: Cow::Borrowed("local.rejected"),
             beta: false,
+            injected: false,
             summary,
             raw: note.to_string(),
             response_id: None,
@@ -134,6 +139,11 @@ impl Session {
     fn send_valid(&mut self, at: u64, value: Value, fx: &mut Vec<Effect>) {
         // Compact, key order kept: one message per event, as it will be on the wire.
         let text = value.to_string();
+        if self.relayed {
+            // The same mark a recording of the relay holds before an injected event,
+            // so the live log and a replayed recording read alike.
+            self.push_note(at, serde_json::json!({"type": INJECTED_NOTE}));
+        }
         let notice = self.apply_outgoing(at, &value, &text);
         fx.push(Effect::Send { text });
         fx.extend(notice);
@@ -155,6 +165,7 @@ impl Session {
                     kind: EntryKind::Malformed,
                     type_name: Cow::Borrowed("(not an event)"),
                     beta: false,
+                    injected: std::mem::take(&mut self.inject_next),
                     summary: "a client message that is not a JSON object — shown raw".into(),
                     raw: redact_text(&raw).into_owned(),
                     response_id: None,
@@ -232,12 +243,14 @@ impl Session {
             .find(|t| **t == ty)
             .map(|t| Cow::Borrowed(*t))
             .unwrap_or(Cow::Owned(ty));
+        let injected = std::mem::take(&mut self.inject_next);
         self.log.push(LogEntry {
             seq: 0,
             at_ms: at,
             dir: Direction::Client,
             kind: EntryKind::Event,
             beta: false,
+            injected,
             summary,
             raw: logged,
             response_id,

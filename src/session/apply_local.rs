@@ -139,6 +139,9 @@ impl Session {
             }
             _ => (EntryKind::Note, summary),
         };
+        if type_name == super::apply_client::INJECTED_NOTE {
+            self.inject_next = true;
+        }
         let raw = redact_text(&note.to_string()).into_owned();
         self.log.push(LogEntry {
             seq: 0,
@@ -147,6 +150,7 @@ impl Session {
             kind,
             type_name: Cow::Owned(type_name),
             beta: false,
+            injected: false,
             summary: redact_text(&summary).into_owned(),
             raw,
             response_id: None,

@@ -95,6 +95,7 @@ impl Session {
             kind: EntryKind::Event,
             type_name,
             beta: decoded.beta,
+            injected: false,
             summary: String::new(),
             raw,
             response_id: None,

@@ -49,6 +49,9 @@ pub struct LogEntry {
     pub type_name: Cow<'static, str>,
     /// The event arrived with a beta name or a beta-shaped session.
     pub beta: bool,
+    /// A client event the proxy's user sent on an app's relayed connection, not
+    /// one the app sent (see [`crate::session::Session::set_relayed`]).
+    pub injected: bool,
     pub summary: String,
     /// Exactly what went over the wire (or, for notes, the note's JSON).
     pub raw: String,
@@ -71,6 +74,7 @@ pub struct EntryMeta<'a> {
     pub kind: EntryKind,
     pub type_name: &'a str,
     pub beta: bool,
+    pub injected: bool,
 }
 
 /// One row of the coalesced view: `count` consecutive entries starting at `first`.
@@ -95,6 +99,7 @@ struct Slot {
     dir: Direction,
     kind: EntryKind,
     beta: bool,
+    injected: bool,
 }
 
 #[derive(Debug, Default)]
@@ -125,6 +130,7 @@ impl EventLog {
             dir: entry.dir,
             kind: entry.kind,
             beta: entry.beta,
+            injected: entry.injected,
         };
         if let Some(h) = entry.help {
             self.help.push((seq, h));
@@ -167,6 +173,7 @@ impl EventLog {
             kind: s.kind,
             type_name: self.types.name(s.ty).clone(),
             beta: s.beta,
+            injected: s.injected,
             summary,
             raw,
             response_id: name(s.response_id),
@@ -200,6 +207,7 @@ impl EventLog {
             kind: s.kind,
             type_name: self.types.name(s.ty),
             beta: s.beta,
+            injected: s.injected,
         })
     }
 

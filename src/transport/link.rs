@@ -8,6 +8,8 @@
 
 mod audio;
 mod driver;
+mod proxy_notes;
+mod relay;
 pub mod setup;
 mod socket;
 mod socket_audio;
@@ -26,6 +28,8 @@ use crate::protocol::Dialect;
 use crate::session::{Effect, Input};
 
 pub use audio::{AudioPort, Playback};
+pub use proxy_notes::{json_or_text, note_of};
+pub use relay::{RelayOptions, RelayRecorder};
 pub use setup::{SetupError, SharedMock};
 pub(crate) use socket::{explain_session_close, websocket_base};
 
@@ -52,6 +56,13 @@ impl Clock {
     /// Milliseconds with a fraction, for the connect breakdown.
     pub fn now_ms_f64(&self) -> f64 {
         self.0.elapsed().as_secs_f64() * 1e3
+    }
+    /// Where `at` falls on this clock (0 before the start), for events stamped
+    /// elsewhere (the proxy's).
+    pub fn ms_at(&self, at: std::time::Instant) -> u64 {
+        Instant::from_std(at)
+            .saturating_duration_since(self.0)
+            .as_millis() as u64
     }
     /// The instant `ms` after the start, for timers.
     pub fn at(&self, ms: u64) -> Instant {
@@ -118,6 +129,19 @@ pub enum LinkEvent {
     Input(Input),
     /// The data channel is open; the `Input`s that say so follow.
     Up(CallInfo),
+    /// `rtconsole proxy`: the view follows app connection `conn`, which just
+    /// opened. With `fresh`, the `Input`s that follow belong to a new session (the
+    /// one before had a connection of its own).
+    Relayed { conn: u64, fresh: bool },
+    /// `rtconsole proxy`: a breakpoint holds this event of app connection `conn`
+    /// (`dir` the way it was going) until [`RelayRequest::Release`] or `Drop` for
+    /// `hold`. `text` is redacted: a credential is never shown.
+    Held {
+        conn: u64,
+        hold: u64,
+        dir: crate::protocol::Direction,
+        text: String,
+    },
     /// Nothing more will come: the `Input`s before said how it ended.
     Ended,
 }
@@ -128,10 +152,26 @@ enum Command {
     Close(String),
 }
 
+/// What a front-end asks of the proxy's relay link, beyond sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayRequest {
+    /// Set a breakpoint on events of this type going this way, or clear it if set.
+    ToggleBreak {
+        dir: crate::protocol::Direction,
+        event_type: String,
+    },
+    /// Send held event `hold` on: as it was (`edited: None`) or this text instead.
+    Release { hold: u64, edited: Option<String> },
+    /// Never send held event `hold`.
+    Drop { hold: u64 },
+}
+
 /// The front-end's handle. Dropping it closes the call as `close` would, without
 /// waiting.
 pub struct Link {
     commands: mpsc::Sender<Command>,
+    /// Only the proxy's relay link takes these.
+    relay: Option<mpsc::Sender<RelayRequest>>,
 }
 
 impl Link {
@@ -151,7 +191,34 @@ impl Link {
             commands: commands_rx,
             audio,
         }));
-        (Link { commands }, events)
+        let relay = None;
+        (Link { commands, relay }, events)
+    }
+
+    /// The link of `rtconsole proxy`'s TUI: the relayed app's session as `Input`s,
+    /// stamped on `clock`; sends are injected on the app's connection.
+    pub fn relay(clock: Clock, options: RelayOptions) -> (Link, mpsc::Receiver<LinkEvent>) {
+        let (events_tx, events) = mpsc::channel(EVENTS_CAPACITY);
+        let (commands, commands_rx) = mpsc::channel(COMMANDS_CAPACITY);
+        let (requests, requests_rx) = mpsc::channel(COMMANDS_CAPACITY);
+        tokio::spawn(relay::run(relay::Relay {
+            clock,
+            events: events_tx,
+            commands: commands_rx,
+            requests: requests_rx,
+            options,
+        }));
+        let relay = Some(requests);
+        (Link { commands, relay }, events)
+    }
+
+    /// Passes a breakpoint request to the proxy's relay link; false when this link
+    /// is not one (nothing is relayed here).
+    pub async fn relay_request(&self, request: RelayRequest) -> bool {
+        match &self.relay {
+            Some(tx) => tx.send(request).await.is_ok(),
+            None => false,
+        }
     }
 
     /// Writes a validated client event on the data channel. Sent only once the
@@ -191,7 +258,7 @@ pub async fn drain_until_ended(
         while let Some(ev) = events.recv().await {
             match ev {
                 LinkEvent::Input(input) => feed(input),
-                LinkEvent::Up(_) => {}
+                LinkEvent::Up(_) | LinkEvent::Relayed { .. } | LinkEvent::Held { .. } => {}
                 LinkEvent::Ended => return,
             }
         }

@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+mod held;
 mod outbox;
 
 use super::help::render_help;
@@ -28,6 +29,7 @@ use super::text::one_line;
 use super::theme::Theme;
 use crate::audio::meter::Meters;
 use crate::session::{Command, Effect, Input, NoticeLevel, Session};
+use crate::transport::link::RelayRequest;
 use outbox::Queued;
 
 /// What the app asks of the edges.
@@ -41,6 +43,8 @@ pub enum Request {
     ToggleRecording,
     /// Play a script file into the live session.
     Replay(PathBuf),
+    /// For the proxy's relay link: breakpoints and held events.
+    Relay(RelayRequest),
     Quit,
 }
 
@@ -65,6 +69,8 @@ pub struct App {
     notice: Option<(NoticeLevel, String)>,
     /// What was asked for before the data channel opened.
     queued: Vec<Queued>,
+    /// Events a proxy breakpoint holds, oldest (the one in the composer) first.
+    held: held::HeldQueue,
     log: EventLogPane,
     transcript: TranscriptPane,
     config: ConfigEditorPane,
@@ -98,6 +104,7 @@ impl App {
             prompt: None,
             notice: None,
             queued: Vec::new(),
+            held: held::HeldQueue::new(),
             log: EventLogPane::new(save_dir),
             transcript: TranscriptPane::default(),
             config: ConfigEditorPane::default(),
@@ -120,6 +127,16 @@ impl App {
 
     pub fn set_notice(&mut self, level: NoticeLevel, text: impl Into<String>) {
         self.notice = Some((level, text.into()));
+        self.dirty = true;
+    }
+
+    /// Shows another session (the proxy's next app connection): the panes that
+    /// hold per-session state start over; the composer keeps its draft and history.
+    pub fn start_session(&mut self, session: Session) {
+        self.session = session;
+        self.log = EventLogPane::new(self.log.save_dir().to_path_buf());
+        self.transcript = TranscriptPane::default();
+        self.config = ConfigEditorPane::default();
         self.dirty = true;
     }
 
@@ -193,6 +210,7 @@ impl App {
                 Vec::new()
             }
             PaneReply::Command(command) => self.command(command, at_ms),
+            PaneReply::Break { dir, event_type } => self.toggle_break(dir, event_type),
             PaneReply::Send(texts) => {
                 let mut out = Vec::new();
                 for text in texts {
@@ -287,6 +305,8 @@ impl App {
                 }
                 return vec![Request::ToggleRecording];
             }
+            Action::ReleaseHeld => return self.release_held(),
+            Action::DropHeld => return self.drop_held(),
             Action::ReplayScript => {
                 if !self.read_only_refusal() {
                     self.prompt = Some(Prompt {

@@ -72,6 +72,8 @@ pub enum Action {
     MuteSpeaker,
     ToggleRecording,
     ReplayScript,
+    ReleaseHeld,
+    DropHeld,
     #[strum(serialize = "tool_1")]
     Tool1,
     #[strum(serialize = "tool_2")]
@@ -255,6 +257,18 @@ const DEFAULTS: &[(Action, &[&str], Scope, &str)] = &[
         "replay a script file into the live session",
     ),
     (
+        Action::ReleaseHeld,
+        &["alt-r"],
+        Scope::Global,
+        "proxy: release the held event, as edited in the composer",
+    ),
+    (
+        Action::DropHeld,
+        &["alt-d"],
+        Scope::Global,
+        "proxy: drop the held event (it is never sent)",
+    ),
+    (
         Action::Tool1,
         &["alt-1"],
         Scope::Global,
@@ -320,6 +334,7 @@ pub const PANE_KEYS: &[(Scope, &str, &str)] = &[
     (Scope::Log, "d", "direction filter: all -> client -> server -> local"),
     (Scope::Log, "r", "show only events related to the selected one (same response, item or call)"),
     (Scope::Log, "c", "clear every filter"),
+    (Scope::Log, "b", "proxy: set / clear a breakpoint on the selected event's type and direction"),
     (Scope::Log, "s / S", "save the selected event / the whole log to a file"),
     (Scope::Log, "y", "copy the selected event to the clipboard (OSC 52)"),
     (Scope::Transcript, "Up/Down, PgUp/PgDn, Home/End", "scroll (End follows the conversation)"),

@@ -42,6 +42,21 @@ pub struct LiveSetup {
     pub attach: Option<String>,
 }
 
+/// What the live UI is connected through.
+// Not boxed: one is built per UI and moved in once.
+#[allow(clippy::large_enum_variant)]
+pub enum Edge {
+    /// A session of our own (or an attach), connected by a link the loop starts.
+    Connect(LiveSetup),
+    /// A link already started on `clock`: the proxy's relay of an app's session.
+    Started {
+        clock: Clock,
+        link: Link,
+        events: mpsc::Receiver<LinkEvent>,
+        dialect: Dialect,
+    },
+}
+
 /// Test seams: the screen as text after each frame.
 #[derive(Default)]
 pub struct Hooks {
@@ -60,8 +75,25 @@ pub enum Ended {
 pub async fn run_ui<B, K>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    mut keys: K,
+    keys: K,
     live: Option<LiveSetup>,
+    audio: Option<AudioEngine>,
+    hooks: Hooks,
+) -> io::Result<Ended>
+where
+    B: Backend,
+    K: Stream<Item = io::Result<Event>> + Unpin,
+{
+    run_ui_on(terminal, app, keys, live.map(Edge::Connect), audio, hooks).await
+}
+
+/// [`run_ui`] over any edge: the same loop for a session of our own and for the
+/// proxy's relayed one.
+pub async fn run_ui_on<B, K>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    mut keys: K,
+    edge: Option<Edge>,
     mut audio: Option<AudioEngine>,
     hooks: Hooks,
 ) -> io::Result<Ended>
@@ -69,14 +101,29 @@ where
     B: Backend,
     K: Stream<Item = io::Result<Event>> + Unpin,
 {
-    let clock = Clock::start();
     let started_at = SystemTime::now();
-    let now = move || clock.now_ms();
-
     let mut recorder: Option<SessionRecorder> = None;
     let mut link: Option<Link> = None;
     let mut link_rx: Option<mpsc::Receiver<LinkEvent>> = None;
+    let mut dialect = Dialect::Ga;
+    let (clock, live) = match edge {
+        Some(Edge::Started {
+            clock,
+            link: l,
+            events,
+            dialect: d,
+        }) => {
+            link = Some(l);
+            link_rx = Some(events);
+            dialect = d;
+            (clock, None)
+        }
+        Some(Edge::Connect(setup)) => (Clock::start(), Some(setup)),
+        None => (Clock::start(), None),
+    };
+    let now = move || clock.now_ms();
     if let Some(setup) = &live {
+        dialect = setup.dialect;
         if let Some(path) = &setup.tui.record {
             start_recording(
                 app,
@@ -148,6 +195,25 @@ where
                     requests = app.on_input(input);
                 }
                 Some(LinkEvent::Up(info)) => on_up(app, &info, now()),
+                Some(LinkEvent::Relayed { conn, fresh }) => {
+                    if fresh {
+                        // A recording started with F9 is of the session it began in.
+                        if let Some(r) = recorder.take() {
+                            app.conn.recording = None;
+                            app.set_notice(
+                                NoticeLevel::Info,
+                                format!("recording stopped (a new app connection opened): {}", r.describe()),
+                            );
+                        }
+                        let session = app.session.fresh();
+                        app.start_session(session);
+                    }
+                    if let Some(relay) = app.conn.relay.as_mut() {
+                        relay.conn = Some(conn);
+                    }
+                    app.mark_dirty();
+                }
+                Some(LinkEvent::Held { conn, hold, dir, text }) => app.on_held(conn, hold, dir, text),
                 Some(LinkEvent::Ended) | None => link_rx = None,
             },
             _ = replay_timer => {}
@@ -181,6 +247,18 @@ where
                         "not connected: the event is in the log but did not go out",
                     ),
                 },
+                Request::Relay(request) => {
+                    let taken = match &link {
+                        Some(l) => l.relay_request(request).await,
+                        None => false,
+                    };
+                    if !taken {
+                        app.set_notice(
+                            NoticeLevel::Warning,
+                            "breakpoints are for `rtconsole proxy`: nothing is relayed here",
+                        );
+                    }
+                }
                 Request::SetMicMuted(m) => {
                     if let Some(a) = &audio {
                         a.set_mic_muted(m);
@@ -199,7 +277,6 @@ where
                             format!("recording stopped: {}", r.describe()),
                         );
                     } else {
-                        let dialect = live.as_ref().map_or(Dialect::Ga, |l| l.dialect);
                         start_recording(app, &mut recorder, None, started_at, dialect);
                     }
                 }

@@ -54,6 +54,17 @@ pub struct ConnInfo {
     pub recording: Option<String>,
     /// True for `rtconsole open`: nothing can be sent.
     pub read_only: bool,
+    /// `rtconsole proxy`: the session shown is an app's, relayed.
+    pub relay: Option<RelayInfo>,
+}
+
+/// What the status bar says about the proxy.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RelayInfo {
+    /// The base URL the app is to use.
+    pub base_url: String,
+    /// The app connection on show, once one opened.
+    pub conn: Option<u64>,
 }
 
 /// The audio edge as the UI shows it. Meters are read live from `Meters`.
@@ -95,6 +106,12 @@ pub enum PaneReply {
     Command(crate::session::Command),
     /// A line for the status area.
     Notice(String),
+    /// `rtconsole proxy`: set or clear a breakpoint on events of this type going
+    /// this way.
+    Break {
+        dir: crate::protocol::Direction,
+        event_type: String,
+    },
 }
 
 /// The contract of every pane.

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::protocol::redact::{redact_text, redact_value};
 use crate::protocol::{Dialect, Direction};
 use crate::recording::{fresh_path, Header, RecordingWriter};
+use crate::transport::link::{note_of, RelayRecorder};
 use crate::transport::proxy::{Flow, ProxyEvent};
 
 /// Where relayed events go.
@@ -23,8 +24,10 @@ pub struct ProxyOutput<W: Write> {
     dialect: Dialect,
     record_dir: Option<PathBuf>,
     recordings: HashMap<u64, Recorded>,
-    /// Recordings that could not be created or written (each reported on stderr).
+    /// Recordings that could not be created or written (each reported).
     pub record_failures: usize,
+    /// What the user should be told about the recordings, until taken.
+    messages: Vec<String>,
 }
 
 struct Recorded {
@@ -42,161 +45,87 @@ impl<W: Write> ProxyOutput<W> {
             record_dir,
             recordings: HashMap::new(),
             record_failures: 0,
+            messages: Vec::new(),
         }
+    }
+
+    /// What happened to the recordings since the last call (one started, one
+    /// failed), for stderr or the TUI's log.
+    pub fn take_messages(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.messages)
     }
 
     /// Prints (and records) one event; an error is stdout failing.
     pub fn handle(&mut self, event: &ProxyEvent) -> io::Result<()> {
-        match event {
-            ProxyEvent::Opened {
-                conn,
-                at,
-                target,
-                call_id,
-            } => {
-                self.open_recording(*conn, *at, target, call_id.as_deref());
-                let mut note = json!({"type": "local.proxy.open", "path": target});
-                if let Some(id) = call_id {
-                    note["call_id"] = json!(id);
-                }
-                self.record_note(*conn, *at, &note);
-                self.print_note(*at, *conn, note)
-            }
-            ProxyEvent::Text {
-                conn,
-                at,
-                flow,
-                text,
-            } => {
+        let note = note_of(event);
+        match (event, note) {
+            (
+                ProxyEvent::Text {
+                    conn,
+                    at,
+                    flow,
+                    text,
+                },
+                _,
+            ) => {
                 self.record_text(*conn, *at, *flow, text);
                 let line = message_line(self.ms(*at), *conn, flow.as_str(), text);
                 self.print(&line)
             }
-            ProxyEvent::Audio {
-                conn,
-                at,
-                flow,
-                packets,
-                bytes,
-                undecodable,
-                rms_dbfs,
-                peak_dbfs,
-            } => {
-                let audio = json!({
-                    "packets": packets,
-                    "bytes": bytes,
-                    "undecodable": undecodable,
-                    "rms_dbfs": round1(*rms_dbfs),
-                    "peak_dbfs": round1(*peak_dbfs),
-                });
-                let mut note = json!({"type": "local.proxy.audio", "flow": flow.as_str()});
-                note["audio"] = audio.clone();
-                self.record_note(*conn, *at, &note);
-                let line = json!({"t_ms": self.ms(*at), "conn": conn, "dir": flow.as_str(), "audio": audio});
-                self.print(&line.to_string())
-            }
-            ProxyEvent::Binary {
-                conn,
-                at,
-                flow,
-                len,
-            } => {
+            (
+                ProxyEvent::Binary {
+                    conn,
+                    at,
+                    flow,
+                    len,
+                },
+                _,
+            ) => {
                 let line = json!({"t_ms": self.ms(*at), "conn": conn, "dir": flow.as_str(), "binary_bytes": len});
                 self.print(&line.to_string())
             }
-            ProxyEvent::Closed {
-                conn,
-                at,
-                by,
-                code,
-                reason,
-                explanation,
-            } => {
-                let mut note = json!({
-                    "type": "local.proxy.closed",
-                    "by": by.as_str(),
-                    "code": code,
-                    "reason": reason,
-                });
-                if let Some(e) = explanation {
-                    note["explanation"] = json!(e);
-                }
+            (ProxyEvent::Audio { conn, at, flow, .. }, Some(note)) => {
+                self.record_note(*conn, *at, &note);
+                let line = json!({"t_ms": self.ms(*at), "conn": conn, "dir": flow.as_str(), "audio": note["audio"]});
+                self.print(&line.to_string())
+            }
+            (
+                ProxyEvent::Opened {
+                    conn,
+                    at,
+                    target,
+                    call_id,
+                },
+                Some(note),
+            ) => {
+                self.open_recording(*conn, *at, target, call_id.as_deref());
+                self.record_note(*conn, *at, &note);
+                self.print_note(*at, *conn, note)
+            }
+            (ProxyEvent::Closed { conn, at, .. }, Some(note)) => {
                 self.record_note(*conn, *at, &note);
                 self.recordings.remove(conn);
                 self.print_note(*at, *conn, note)
             }
-            ProxyEvent::Refused {
-                conn,
-                at,
-                target,
-                status,
-                body,
-            } => {
-                let note = json!({
-                    "type": "local.proxy.refused",
-                    "path": target,
-                    "status": status,
-                    "body": json_or_text(body),
-                });
-                self.print_note(*at, *conn, note)
-            }
-            ProxyEvent::Held {
-                conn,
-                at,
-                hold,
-                flow,
-                text,
-            } => {
-                let mut note = json!({
-                    "type": "local.proxy.held",
-                    "hold": hold,
-                    "flow": flow.as_str(),
-                });
+            (ProxyEvent::Held { conn, at, .. }, Some(mut note)) => {
+                // The recording holds the event once, as relayed after the decision.
+                let event = note.as_object_mut().and_then(|m| m.remove("event"));
                 self.record_note(*conn, *at, &note);
-                note["event"] = json_or_text(text);
+                if let Some(e) = event {
+                    note["event"] = e;
+                }
                 self.print_note(*at, *conn, note)
             }
-            ProxyEvent::Decided {
-                conn,
-                at,
-                hold,
-                flow,
-                released,
-                edited,
-            } => {
-                let kind = if *released {
-                    "local.proxy.released"
-                } else {
-                    "local.proxy.dropped"
-                };
-                let note = json!({
-                    "type": kind,
-                    "hold": hold,
-                    "flow": flow.as_str(),
-                    "edited": edited,
-                });
+            (ProxyEvent::Decided { conn, at, .. }, Some(note)) => {
                 self.record_note(*conn, *at, &note);
                 self.print_note(*at, *conn, note)
             }
-            ProxyEvent::Http {
-                conn,
-                at,
-                method,
-                path,
-                status,
-                request,
-                response,
-            } => {
-                let note = json!({
-                    "type": "local.proxy.http",
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "request": json_or_text(request),
-                    "response": json_or_text(response),
-                });
-                self.print_note(*at, *conn, note)
-            }
+            // Not in a connection's recording: they are not its socket's or call's.
+            (
+                ProxyEvent::Refused { conn, at, .. } | ProxyEvent::Http { conn, at, .. },
+                Some(note),
+            ) => self.print_note(*at, *conn, note),
+            (_, None) => Ok(()),
         }
     }
 
@@ -235,7 +164,10 @@ impl<W: Write> ProxyOutput<W> {
         let path = fresh_path(dir, &format!("proxy-conn{conn}"));
         match RecordingWriter::create(&path, &header) {
             Ok(writer) => {
-                eprintln!("proxy: recording connection {conn} to {}", path.display());
+                self.messages.push(format!(
+                    "proxy: recording connection {conn} to {}",
+                    path.display()
+                ));
                 self.recordings
                     .insert(conn, Recorded { opened: at, writer });
             }
@@ -274,10 +206,10 @@ impl<W: Write> ProxyOutput<W> {
     fn record_failed(&mut self, conn: u64, e: &io::Error) {
         self.recordings.remove(&conn);
         self.record_failures += 1;
-        eprintln!(
+        self.messages.push(format!(
             "proxy: connection {conn} is no longer recorded: {}; free space or choose another --record directory",
             redact_text(&e.to_string())
-        );
+        ));
     }
 }
 
@@ -299,14 +231,16 @@ fn message_line(t_ms: u64, conn: u64, dir: &str, text: &str) -> String {
     Value::Object(line).to_string()
 }
 
-/// A level to one decimal: meters, not measurements.
-fn round1(db: f32) -> f64 {
-    (f64::from(db) * 10.0).round() / 10.0
-}
-
-/// A body as JSON when it is, else as a string (an SDP, an HTML error page).
-fn json_or_text(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|_| json!(body))
+/// The TUI's relay link records through the same code as `--headless`; its
+/// output is not printed (`W` is a sink there).
+impl<W: Write + Send + Sync> RelayRecorder for ProxyOutput<W> {
+    fn record(&mut self, event: &ProxyEvent) -> Vec<String> {
+        if let Err(e) = self.handle(event) {
+            self.messages
+                .push(format!("proxy: cannot write the event output: {e}"));
+        }
+        self.take_messages()
+    }
 }
 
 #[cfg(test)]

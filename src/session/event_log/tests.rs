@@ -11,6 +11,7 @@ fn delta(i: usize, item: &str) -> LogEntry {
         kind: EntryKind::Event,
         type_name: Cow::Borrowed("response.output_text.delta"),
         beta: false,
+        injected: false,
         summary: format!("{item} \"w{i}\""),
         raw: format!(
             r#"{{"type":"response.output_text.delta","event_id":"event_{i}","response_id":"resp_1","item_id":"{item}","output_index":0,"content_index":0,"delta":"w{i} ✓"}}"#
@@ -31,6 +32,7 @@ fn other(i: usize, ty: &str) -> LogEntry {
         kind: EntryKind::Unknown,
         type_name: Cow::Owned(ty.to_string()),
         beta: true,
+        injected: false,
         summary: String::new(),
         raw: "not json \u{1b}[31m".into(),
         response_id: None,

@@ -74,6 +74,11 @@ impl EventLogPane {
         }
     }
 
+    /// Where `s` and `S` write their files.
+    pub fn save_dir(&self) -> &std::path::Path {
+        &self.save_dir
+    }
+
     /// The seq of the selected event (the first of a coalesced row); with the
     /// detail view open, the event it shows.
     pub fn selected_seq(&self) -> Option<usize> {
@@ -178,6 +183,15 @@ impl EventLogPane {
             KeyCode::Char('s') => return self.save_selected(log),
             KeyCode::Char('S') => return self.save_all(ctx),
             KeyCode::Char('y') => return self.copy_selected(log),
+            KeyCode::Char('b') => {
+                let Some(e) = self.selected.and_then(|s| log.meta(s)) else {
+                    return PaneReply::Notice("select an event to break on its type".into());
+                };
+                return PaneReply::Break {
+                    dir: e.dir,
+                    event_type: e.type_name.to_string(),
+                };
+            }
             _ => return PaneReply::Ignored,
         }
         PaneReply::Handled

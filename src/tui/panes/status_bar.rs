@@ -138,6 +138,13 @@ fn fields(ctx: &PaneCtx) -> Vec<Field> {
             95,
         );
     }
+    if let Some(relay) = &ctx.conn.relay {
+        let text = match relay.conn {
+            Some(n) => format!("conn {n} · proxy: point your app at {}", relay.base_url),
+            None => format!("proxy: point your app at {}", relay.base_url),
+        };
+        push(text, fg(t.log_client), 92);
+    }
     if ctx.conn.recording.is_some() {
         push(
             "REC".into(),

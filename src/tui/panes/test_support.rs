@@ -355,6 +355,7 @@ pub(crate) fn conn() -> ConnInfo {
         session_limit_ms: 60 * 60_000,
         recording: None,
         read_only: false,
+        relay: None,
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::footer::rejection;
 use super::json_style::{self, Tok};
-use super::row::{direction_style, format_time, group, kind_style};
+use super::row::{direction_style, format_time, group, kind_style, INJECTED_ARROW};
 use super::view::row_of;
 use super::wrap;
 use crate::session::{EntryKind, EventLog, LogEntry, Row};
@@ -220,11 +220,19 @@ fn lay_out(e: &LogEntry, row: &Row, width: usize) -> Vec<LaidRow> {
             out.push(vec![(role, format!("{lead}{l}"))]);
         }
     };
+    let (arrow, dir) = if e.injected {
+        (
+            INJECTED_ARROW,
+            "client, injected through the proxy (not the app's)".to_string(),
+        )
+    } else {
+        (e.dir.arrow(), e.dir.to_string())
+    };
     let mut head = format!(
         "#{}  {} {}  at {}  {}",
         e.seq,
-        e.dir.arrow(),
-        e.dir,
+        arrow,
+        dir,
         format_time(e.at_ms),
         one_line(&e.type_name, 80)
     );

@@ -12,6 +12,8 @@ use crate::tui::theme::Theme;
 /// Arrow, space, time (9), space, beta mark: the columns before the type.
 const PREFIX: usize = 13;
 const TIME_WIDTH: usize = 9;
+/// The arrow of a client event injected through the proxy (one cell, like `→`).
+pub(super) const INJECTED_ARROW: &str = "⇢";
 
 /// `12.345s` below a minute, `m:ss.mmm` past one (`61:02.003` past an hour).
 pub(super) fn format_time(ms: u64) -> String {
@@ -79,8 +81,15 @@ pub(super) fn line(
     };
     let tw = type_width(width);
     let ty = one_line(e.type_name, tw);
+    // Injected through the proxy: the user's event on the app's connection must not
+    // pass for one the app sent.
+    let arrow = if e.injected {
+        Span::styled(INJECTED_ARROW, dir_style.add_modifier(Modifier::BOLD))
+    } else {
+        Span::styled(e.dir.arrow(), marked.unwrap_or(dir_style))
+    };
     let mut spans = vec![
-        Span::styled(e.dir.arrow(), marked.unwrap_or(dir_style)),
+        arrow,
         Span::raw(" "),
         Span::styled(
             format!("{:>TIME_WIDTH$}", format_time(e.at_ms)),
@@ -108,6 +117,11 @@ pub(super) fn line(
         room = room.saturating_sub(tag.len());
         spans.push(Span::styled(tag, text_style.add_modifier(Modifier::BOLD)));
     }
+    if e.injected {
+        let tag = "injected: ";
+        room = room.saturating_sub(tag.len());
+        spans.push(Span::styled(tag, dir_style.add_modifier(Modifier::BOLD)));
+    }
     spans.push(Span::styled(one_line(summary, room), text_style));
     Line::from(spans)
 }
@@ -124,6 +138,39 @@ mod tests {
         assert_eq!(format_time(60_000), "1:00.000");
         assert_eq!(format_time(62_003), "1:02.003");
         assert_eq!(format_time(3_662_003), "61:02.003");
+    }
+
+    #[test]
+    fn an_injected_event_does_not_pass_for_the_apps() {
+        let theme = Theme::default();
+        let row = Row {
+            first: 3,
+            last: 3,
+            count: 1,
+        };
+        let meta = |injected| EntryMeta {
+            seq: 3,
+            at_ms: 1_500,
+            dir: Direction::Client,
+            kind: EntryKind::Event,
+            type_name: "response.create",
+            beta: false,
+            injected,
+        };
+        let text = |l: Line| {
+            l.spans
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        let apps = text(line(&meta(false), "text", &row, 80, &theme));
+        let ours = text(line(&meta(true), "text", &row, 80, &theme));
+        assert!(
+            apps.starts_with('→') && !apps.contains("injected"),
+            "{apps}"
+        );
+        assert!(ours.starts_with(INJECTED_ARROW), "{ours}");
+        assert!(ours.contains("injected: text"), "{ours}");
     }
 
     #[test]
