@@ -365,3 +365,70 @@ async fn connect(url: &str, key: &str) -> Socket {
         .await
         .expect("the mock accepts the key through the proxy")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relayed_webrtc_call_shows_like_a_session_of_its_own() {
+    let key = key();
+    let Setup {
+        mock,
+        proxy,
+        records: _records,
+        mut app,
+        edge,
+        ..
+    } = setup(&key).await;
+    let base = proxy.base_url();
+    let (keys, hooks, mut d) = driver(&key);
+    let mut terminal = Terminal::new(TestBackend::new(180, 50)).unwrap();
+    let ui = run_ui_on(&mut terminal, &mut app, keys, edge, None, hooks);
+    let script = async move {
+        d.wait_for("the proxy's URL in the status bar", |s| {
+            s.contains("proxy: point your app at http://127.0.0.1:")
+        })
+        .await;
+        // rtconsole's own client as the app: a text turn over a WebRTC call.
+        let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/scripts");
+        let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_rtconsole"))
+            .arg("run")
+            .arg(format!("{examples}/text_turn.rtc"))
+            .args(["--base-url", &base])
+            .env("OPENAI_API_KEY", &key)
+            .output();
+        let out = tokio::time::timeout(WAIT, run)
+            .await
+            .expect("the app's run ends")
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let s = d
+            .wait_for("the call's events, its reply and its id", |s| {
+                s.contains("rtc_")
+                    && s.contains("session.update")
+                    && s.contains("response.done")
+                    && s.contains("The weather in Paris is sunny.")
+            })
+            .await;
+        assert!(!s.contains("⇢"), "the app's events are not injected:\n{s}");
+        d.wait_for("the call's end", |s| s.contains("local.proxy.closed"))
+            .await;
+        d.press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    };
+    let (result, ()) = tokio::join!(ui, script);
+    result.expect("the UI ends cleanly");
+    let types: Vec<String> = app
+        .session
+        .log()
+        .iter()
+        .map(|e| e.type_name.to_string())
+        .collect();
+    assert!(types.iter().any(|t| t == "session.created"), "{types:?}");
+    assert!(
+        types.iter().any(|t| t == "response.output_text.done"),
+        "{types:?}"
+    );
+    proxy.shutdown().await;
+    mock.shutdown().await;
+}
