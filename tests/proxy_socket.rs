@@ -10,6 +10,7 @@ use std::process::Command;
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use proxy_process::{assert_no_key, is, ProxyProcess, KEY, WAIT};
@@ -271,6 +272,34 @@ async fn breakpoints_hold_edit_release_and_drop_events_in_each_direction() {
         1,
         "the dropped response.create was not relayed"
     );
+    assert_no_key(&proxy.stdout(), "stdout");
+    assert_no_key(&proxy.stderr(), "stderr");
+}
+
+#[tokio::test]
+async fn a_browser_style_socket_authenticates_in_its_subprotocols_through_the_proxy() {
+    let proxy = ProxyProcess::start(&[]);
+    let url = proxy.socket_url("model=gpt-realtime");
+    let mut request = url.as_str().into_client_request().unwrap();
+    // What a browser sends: no Authorization header, the key in a subprotocol.
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        format!("realtime, openai-insecure-api-key.{KEY}")
+            .parse()
+            .unwrap(),
+    );
+    let (mut app, answer) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
+        .await
+        .expect("the handshake ends in time")
+        .expect("the mock accepts the key from the subprotocol");
+    assert_eq!(
+        answer.headers()["sec-websocket-protocol"],
+        "realtime",
+        "the upstream's choice reaches the app"
+    );
+    until(&mut app, "session.created").await;
+    app.close(None).await.unwrap();
+    proxy.wait_stdout("the close", |v| is(v, "local", "local.proxy.closed"));
     assert_no_key(&proxy.stdout(), "stdout");
     assert_no_key(&proxy.stderr(), "stderr");
 }

@@ -31,23 +31,66 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// A socket's audio deltas: 40 ms of 24 kHz pcm16 each, as the API sends them.
 const DELTA_MS: u64 = 40;
 
+/// What a browser offers in `Sec-WebSocket-Protocol`, as the API's browser clients
+/// send it: `realtime`, `openai-insecure-api-key.<key>`, `openai-beta.realtime-v1`.
+#[derive(Default)]
+struct Subprotocols {
+    realtime: bool,
+    key: Option<String>,
+    beta: bool,
+}
+
+impl Subprotocols {
+    fn of(headers: &HeaderMap) -> Subprotocols {
+        let mut out = Subprotocols::default();
+        let offered = headers
+            .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim);
+        for p in offered {
+            match p {
+                "realtime" => out.realtime = true,
+                "openai-beta.realtime-v1" => out.beta = true,
+                _ => {
+                    if let Some(key) = p.strip_prefix("openai-insecure-api-key.") {
+                        out.key = Some(key.to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 pub async fn realtime_socket(
     State(app): State<Arc<App>>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
+    let offered = Subprotocols::of(&headers);
     let header = headers
         .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| offered.key.as_ref().map(|k| format!("Bearer {k}")));
     let caller = app
         .keys
-        .check(header, SystemTime::now())
+        .check(header.as_deref(), SystemTime::now())
         .map_err(|e| ApiError::auth(&e))?;
-    let beta_header = headers
-        .get("openai-beta")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("realtime=v1"));
+    // A browser cannot set headers on a WebSocket: it says "beta" in a subprotocol.
+    let beta_header = offered.beta
+        || headers
+            .get("openai-beta")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("realtime=v1"));
+    let ws = if offered.realtime {
+        ws.protocols(["realtime"])
+    } else {
+        ws
+    };
     if beta_header && app.dialect == Dialect::Ga {
         // The real API accepts the handshake, says why in an error event, then
         // closes with 4000.

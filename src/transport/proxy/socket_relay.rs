@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::extract::ws::{self, WebSocket, WebSocketUpgrade};
 use axum::extract::{OriginalUri, State};
+use axum::http::header::SEC_WEBSOCKET_PROTOCOL;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
@@ -63,14 +64,28 @@ pub(super) async fn upgrade(
             }
         }
     }
+    // A browser app authenticates in its subprotocols (it cannot set headers); they
+    // go upstream as they are, and the app gets the one the upstream chose.
+    for value in headers.get_all(SEC_WEBSOCKET_PROTOCOL) {
+        request
+            .headers_mut()
+            .append(SEC_WEBSOCKET_PROTOCOL, value.clone());
+    }
     let limit = shared.open_timeout;
-    let upstream = match tokio::time::timeout(
+    let (upstream, chosen) = match tokio::time::timeout(
         limit,
         tokio_tungstenite::connect_async_with_config(request, None, true),
     )
     .await
     {
-        Ok(Ok((socket, _))) => socket,
+        Ok(Ok((socket, answer))) => {
+            let chosen = answer
+                .headers()
+                .get(SEC_WEBSOCKET_PROTOCOL)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            (socket, chosen)
+        }
         Ok(Err(WsError::Http(answer))) => {
             let status =
                 StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
@@ -114,6 +129,10 @@ pub(super) async fn upgrade(
         })
         .await;
     let injected = shared.injector.register(conn);
+    let upgrade = match chosen {
+        Some(p) => upgrade.protocols([p]),
+        None => upgrade,
+    };
     upgrade.on_upgrade(move |app| async move {
         relay(&shared, conn, app, upstream, injected).await;
         shared.injector.forget(conn);
