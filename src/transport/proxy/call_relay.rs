@@ -74,6 +74,14 @@ pub(super) async fn create_call(
         }
     };
 
+    let (mut app_peer, app_audio) = match accept_offer(&shared.app_bind, &offer).await {
+        Ok(accepted) => accepted,
+        Err((status, message)) => {
+            let response = api_error(status, "invalid_offer", &message);
+            return refused(&shared, conn, target, response, message).await;
+        }
+    };
+
     // The upstream leg: its offer is posted from inside `connect`, which reports
     // the answer here as soon as it arrives and goes on to open the data channel.
     let url = shared.upstream_url(&uri);
@@ -90,16 +98,18 @@ pub(super) async fn create_call(
     let open_timeout = shared.open_timeout;
     let upstream_leg = tokio::spawn(async move { connect(&settings, open_timeout, post).await });
 
-    // The app's leg, meanwhile.
-    let app_leg = match answer_app(&shared.app_bind, &offer).await {
-        Ok(leg) => leg,
+    // The app's answer, meanwhile.
+    let app_answer = match answer_app(&mut app_peer).await {
+        Ok(sdp) => sdp,
         Err((status, message)) => {
+            // Aborting drops `connect`'s peer, and webrtc closes a dropped peer: an
+            // upstream call already answered ends for want of it.
             upstream_leg.abort();
-            let response = api_error(status, "invalid_offer", &message);
+            close_peer(&app_peer).await;
+            let response = api_error(status, "proxy_webrtc_setup", &message);
             return refused(&shared, conn, target, response, message).await;
         }
     };
-    let (app_peer, app_audio, app_answer) = app_leg;
 
     let upstream = match answered_rx.await {
         Ok(Upstream::Answered { answer, location }) => (answer, location),
@@ -276,54 +286,67 @@ async fn post_offer(
     Ok(answer)
 }
 
-/// Answers the app's offer with the proxy's app-side peer.
-async fn answer_app(
+fn app_setup_error(e: &dyn std::fmt::Display) -> (StatusCode, String) {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("rtconsole proxy could not set up WebRTC toward the app: {e}"),
+    )
+}
+
+/// Applies the app's offer to the proxy's app-side peer: an offer WebRTC refuses is
+/// refused here, before anything is placed upstream.
+async fn accept_offer(
     bind: &str,
     offer: &str,
-) -> Result<(Peer, AudioSender, String), (StatusCode, String)> {
-    let setup = |e: &dyn std::fmt::Display| {
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("rtconsole proxy could not set up WebRTC toward the app: {e}"),
-        )
-    };
+) -> Result<(Peer, AudioSender), (StatusCode, String)> {
     let settings = PeerSettings {
         bind: bind.to_string(),
         ..PeerSettings::loopback_answerer()
     };
-    let mut peer = Peer::build(&settings).await.map_err(|e| setup(&e))?;
-    let audio = match AudioSender::add_to(&peer.pc, rand::random()).await {
-        Ok(a) => a,
-        Err(e) => {
-            close_peer(&peer).await;
-            return Err(setup(&e));
-        }
-    };
-    let applied = async {
+    let peer = Peer::build(&settings)
+        .await
+        .map_err(|e| app_setup_error(&e))?;
+    let accepted = async {
+        let audio = AudioSender::add_to(&peer.pc, rand::random())
+            .await
+            .map_err(|e| app_setup_error(&e))?;
         let offer = RTCSessionDescription::offer(offer.to_string()).map_err(|e| {
             (StatusCode::BAD_REQUEST, format!("the SDP offer was rejected: {e}"))
         })?;
         peer.pc.set_remote_description(offer).await.map_err(|e| {
             (StatusCode::BAD_REQUEST, format!("the SDP offer was rejected: {e}. Post the `sdp` of the offer from createOffer()/setLocalDescription, with an audio m-line and the `oai-events` data channel"))
         })?;
-        let answer = peer.pc.create_answer(None).await.map_err(|e| setup(&e))?;
-        peer.pc.set_local_description(answer).await.map_err(|e| setup(&e))?;
-        Ok::<(), (StatusCode, String)>(())
+        Ok(audio)
     }
     .await;
-    if let Err(e) = applied {
-        close_peer(&peer).await;
-        return Err(e);
+    match accepted {
+        Ok(audio) => Ok((peer, audio)),
+        Err(e) => {
+            close_peer(&peer).await;
+            Err(e)
+        }
     }
-    if let Err(e) = peer.gathered(GATHER_LIMIT).await {
-        close_peer(&peer).await;
-        return Err(setup(&e));
-    }
-    let Some(sdp) = peer.pc.local_description().await.map(|d| d.sdp) else {
-        close_peer(&peer).await;
-        return Err(setup(&"no local description after answering"));
-    };
-    Ok((peer, audio, sdp))
+}
+
+/// The app-side answer, complete with its candidates (there is no trickle).
+async fn answer_app(peer: &mut Peer) -> Result<String, (StatusCode, String)> {
+    let answer = peer
+        .pc
+        .create_answer(None)
+        .await
+        .map_err(|e| app_setup_error(&e))?;
+    peer.pc
+        .set_local_description(answer)
+        .await
+        .map_err(|e| app_setup_error(&e))?;
+    peer.gathered(GATHER_LIMIT)
+        .await
+        .map_err(|e| app_setup_error(&e))?;
+    peer.pc
+        .local_description()
+        .await
+        .map(|d| d.sdp)
+        .ok_or_else(|| app_setup_error(&"no local description after answering"))
 }
 
 pub(super) async fn close_peer(peer: &Peer) {
