@@ -18,7 +18,7 @@ mod message;
 mod report;
 mod response_params;
 mod shape;
-mod suggest;
+pub(crate) mod suggest;
 #[cfg(test)]
 mod test_support;
 mod tools;

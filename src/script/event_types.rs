@@ -3,6 +3,7 @@
 
 use crate::protocol::client_event::CLIENT_EVENT_TYPES;
 use crate::protocol::server_event::KNOWN_SERVER_EVENTS;
+use crate::protocol::validate::suggest::edit_distance_within;
 
 /// The GA name of a known server event wire name (GA or beta).
 pub fn ga_name(wire: &str) -> Option<&'static str> {
@@ -31,32 +32,18 @@ pub fn is_client_type(name: &str) -> bool {
 /// The known server event name closest to a misspelt one, when close enough to be a
 /// plausible typo (or a client name whose server answer is meant).
 pub fn suggest_server_type(word: &str) -> Option<&'static str> {
+    // A third of the name may differ: `respons.done`, `session.update` → `…updated`.
+    let limit = (word.len() / 3).max(2);
     let mut best: Option<(usize, &'static str)> = None;
     for (wire, _, _) in KNOWN_SERVER_EVENTS {
-        let d = distance(word, wire);
+        let Some(d) = edit_distance_within(word, wire, limit) else {
+            continue;
+        };
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, wire));
         }
     }
-    // A third of the name may differ: `respons.done`, `session.update` → `…updated`.
-    best.filter(|(d, _)| *d <= (word.len() / 3).max(2))
-        .map(|(_, w)| w)
-}
-
-/// Levenshtein distance over characters; names are short, so the plain table is fine.
-pub fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    best.map(|(_, w)| w)
 }
 
 #[cfg(test)]
@@ -82,5 +69,7 @@ mod tests {
             Some("session.updated")
         );
         assert_eq!(suggest_server_type("completely.different.thing"), None);
+        assert_eq!(suggest_server_type("Response.Done"), Some("response.done"));
+        assert_eq!(suggest_server_type(&"a".repeat(65_000)), None);
     }
 }

@@ -9,11 +9,11 @@ use serde_json::Value;
 
 use super::cursor::{error_offset, Bad, Cursor};
 use super::error::{ScriptError, ScriptProblem};
-use super::event_types::distance;
 use super::lexer::{logical_lines, Logical, KEYWORDS};
 use super::parse_stream::{parse_audio, parse_silence};
 use super::parse_wait::{parse_expect, parse_transcript};
 use super::step::{CallRule, Located, Script, Step};
+use crate::protocol::validate::suggest::edit_distance_within;
 use crate::protocol::validate::{validate_client_text, ValidationError};
 use crate::protocol::Dialect;
 
@@ -195,7 +195,7 @@ fn unknown_keyword(at: usize, kw: &str) -> Bad {
     }
     let close = KEYWORDS
         .iter()
-        .find(|k| distance(kw, k) <= 2)
+        .find(|k| edit_distance_within(kw, k, 2).is_some())
         .map(|k| format!("did you mean `{k}`? "))
         .unwrap_or_default();
     bad(

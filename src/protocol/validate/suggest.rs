@@ -5,10 +5,27 @@
 //! are worse than none, hence the distance cap.
 
 /// Edit distance over chars (insert, delete, substitute, swap two neighbours), ignoring
-/// case: `Voice`, `voise` and `vocie` are all one slip away from `voice`.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
+/// case: `Voice`, `voise` and `vocie` are all one slip away from `voice`. `None` when it
+/// is over `limit`.
+///
+/// The candidates are short names, but the word comes from a file, a text box or a
+/// server and may be any length; a distance is at least the difference in length, so
+/// checking that first keeps a long word from costing its length times each name's.
+pub(crate) fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
     let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    let longest = b.len() + limit;
+    // Lowercasing never shortens, and counting is far cheaper than lowercasing.
+    if a.chars().count() > longest {
+        return None;
+    }
+    let a: Vec<char> = a
+        .chars()
+        .flat_map(char::to_lowercase)
+        .take(longest + 1)
+        .collect();
+    if a.len() > longest || b.len() > a.len() + limit {
+        return None;
+    }
     // d[i][j] = distance between a[..i] and b[..j]; three rows suffice for the swap case.
     let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -26,7 +43,7 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut before, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    Some(prev[b.len()]).filter(|d| *d <= limit)
 }
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
@@ -47,9 +64,12 @@ where
         let d = if abbreviates {
             1
         } else {
-            edit_distance(word, candidate)
+            match edit_distance_within(word, candidate, limit) {
+                Some(d) => d,
+                None => continue,
+            }
         };
-        if d == 0 || d > limit {
+        if d == 0 {
             continue;
         }
         if best.is_none_or(|(bd, _)| d < bd) {
@@ -75,6 +95,7 @@ mod tests {
 
     #[test]
     fn distance_counts_single_edits() {
+        let edit_distance = |a, b| edit_distance_within(a, b, 10).unwrap();
         assert_eq!(edit_distance("voice", "voice"), 0);
         assert_eq!(edit_distance("voise", "voice"), 1);
         assert_eq!(edit_distance("session_update", "session.update"), 1);
@@ -82,6 +103,19 @@ mod tests {
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("vocie", "voice"), 1);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn distance_over_the_limit_is_none() {
+        assert_eq!(edit_distance_within("kitten", "sitting", 3), Some(3));
+        assert_eq!(edit_distance_within("kitten", "sitting", 2), None);
+        assert_eq!(edit_distance_within("abc", "", 2), None);
+        assert_eq!(edit_distance_within("", "abc", 2), None);
+        // Decided by the lengths alone: a word far longer than every name is never a
+        // typo of one, however generous the limit.
+        let long = "x".repeat(100_000);
+        assert_eq!(edit_distance_within(&long, "voice", 1000), None);
+        assert_eq!(edit_distance_within("voice", &long, 1000), None);
     }
 
     #[test]
