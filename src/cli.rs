@@ -258,7 +258,7 @@ pub struct MockArgs {
     /// How long a session may last before `session_expired` (e.g. 60m, 90s).
     #[arg(long, default_value = "60m", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub session_limit: std::time::Duration,
-    /// With --headless: also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG). The TUI view logs to the TUI's log directory.
+    /// Also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG).
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 }
@@ -289,10 +289,10 @@ pub struct ProxyArgs {
         hide_env_values = true
     )]
     pub mock_key: Option<String>,
-    /// How long the upstream may take to accept a WebSocket handshake.
+    /// How long the upstream may take to accept a WebSocket handshake, or to open a relayed call's data channel.
     #[arg(long, default_value = "15s", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub open_timeout: std::time::Duration,
-    /// Also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG).
+    /// With --headless: also append diagnostics to this file (they always go to stderr; level from RTCONSOLE_LOG). The TUI view logs to the TUI's log directory.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 }
