@@ -154,7 +154,7 @@ mod parse;
 mod parse_calls;
 mod parse_stream;
 mod parse_wait;
-mod pattern;
+pub(crate) mod pattern;
 mod render_step;
 mod run;
 mod step;

@@ -275,12 +275,17 @@ impl Scenario {
 }
 
 mod serde_regex_str {
-    use regex::Regex;
+    use regex::{Regex, RegexBuilder};
     use serde::{Deserialize, Deserializer};
+
+    use crate::script::pattern::NEST_LIMIT;
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
         let s = String::deserialize(d)?;
-        Regex::new(&s).map_err(|e| serde::de::Error::custom(format!("`when` is not a regex: {e}")))
+        RegexBuilder::new(&s)
+            .nest_limit(NEST_LIMIT)
+            .build()
+            .map_err(|e| serde::de::Error::custom(format!("`when` is not a regex: {e}")))
     }
 }
 
@@ -340,5 +345,21 @@ mod tests {
         let s = Scenario::parse("").unwrap();
         assert!(s.replies.is_empty() && s.faults.is_empty());
         assert_eq!(s.pace.delta_interval_ms, 25);
+    }
+
+    /// Found by fuzzing: 120 nested repetitions were within the regex crate's own
+    /// limit and overflowed the stack compiling it.
+    #[test]
+    fn deeply_nested_when_regexes_are_refused() {
+        let nested = |n: usize| {
+            let when = format!("{}a*{}", "(?:".repeat(n), ")*".repeat(n));
+            Scenario::parse(&format!("[[reply]]\nwhen = \"{when}\"\ntext = \"hi\"\n"))
+        };
+        assert!(nested(10).is_ok());
+        let e = nested(120).unwrap_err().to_string();
+        assert!(
+            e.contains("`when` is not a regex") && e.contains("nest"),
+            "{e}"
+        );
     }
 }

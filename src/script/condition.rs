@@ -263,6 +263,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn deeply_nested_regexes_are_refused() {
+        let nested = |n: usize| format!("{}a*{}", "(?:".repeat(n), ")*".repeat(n));
+        assert!(Pattern::new(&nested(10), "").is_ok());
+        let e = Pattern::new(&nested(120), "").unwrap_err();
+        assert!(e.message.contains("nest"), "{}", e.message);
+    }
+
     fn cond(path: &str, op: Op) -> Condition {
         Condition {
             path: JsonPath::parse(path).unwrap(),

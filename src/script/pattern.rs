@@ -7,6 +7,12 @@ use regex::{Regex, RegexBuilder};
 
 use super::condition::SyntaxProblem;
 
+/// How deep groups and repetitions may nest in a regex from a file. The regex crate's
+/// default (250) is not low enough: its compiler recurses once per level, and 120
+/// levels overflowed a 2 MB thread stack in a debug build. Written regexes nest a
+/// few levels.
+pub(crate) const NEST_LIMIT: u32 = 32;
+
 /// A regex as written between slashes, with its flags.
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -37,7 +43,8 @@ impl Pattern {
             .case_insensitive(flags.contains('i'))
             .multi_line(flags.contains('m'))
             .dot_matches_new_line(flags.contains('s'))
-            .ignore_whitespace(flags.contains('x'));
+            .ignore_whitespace(flags.contains('x'))
+            .nest_limit(NEST_LIMIT);
         let regex = builder.build().map_err(|e| {
             // The regex crate draws a caret diagram; its last line says what is wrong.
             let text = e.to_string();
