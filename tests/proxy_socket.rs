@@ -175,7 +175,7 @@ async fn client_secrets_are_forwarded_and_their_value_not_printed() {
 }
 
 #[test]
-fn without_headless_it_says_what_to_add() {
+fn the_tui_view_without_a_terminal_says_to_add_headless() {
     let out = Command::new(env!("CARGO_BIN_EXE_rtconsole"))
         .args(["proxy", "--upstream", "mock"])
         .output()
